@@ -1,0 +1,54 @@
+# arbor: the front door. `make` builds into bin/, `make test` installs what the build and the
+# tests need, builds, and runs every test. See README.md.
+BUILD    ?= build
+BUILDTYPE ?= RelWithDebInfo
+JOBS     ?= $(shell nproc)
+SHARED   ?= ../shared
+
+# Debian 12 packages the build and the tests need. `make deps` installs the missing ones.
+BUILD_PKGS := g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev libboost1.81-dev \
+              nlohmann-json3-dev libcpp-httplib-dev libcrypto++-dev libssl-dev
+TEST_PKGS  := curl python3 etcd-server etcd-client python3-etcd
+PKGS       := $(BUILD_PKGS) $(TEST_PKGS)
+
+.PHONY: all build deps test unit conformance run clean format bench
+
+all: build
+
+build:
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILDTYPE) $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	@missing=$$(for p in $(PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$(echo $$missing | tr '\n' ' ')"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root to install packages" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+# Unit and integration tests (ctest), then the shared conformance suites when ../shared is here.
+test: deps build unit conformance
+
+unit:
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+conformance:
+	@if [ -x bin/arbor ] && [ -f $(SHARED)/conformance/diff.py ]; then \
+	  ./tests/run_shared.sh $(SHARED); \
+	else echo "conformance: skipped (no bin/arbor or no $(SHARED))"; fi
+
+run: deps build
+	bin/arbor --name default --data-dir default.arbor \
+	  --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
+	  --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
+	  --initial-cluster default=http://127.0.0.1:2380
+
+bench: build
+	@for b in $(BUILD)/*_bench; do [ -x $$b ] && $$b; done
+
+format:
+	@clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h')
+
+clean:
+	rm -rf $(BUILD) bin
