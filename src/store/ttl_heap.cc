@@ -2,6 +2,12 @@
 
 namespace arbor::store {
 
+bool expires_before(const Node* a, const Node* b) {
+  if (a->expire_time != b->expire_time) return a->expire_time < b->expire_time;
+  if (a->created_index != b->created_index) return a->created_index < b->created_index;
+  return a->name < b->name;
+}
+
 void TtlHeap::push(Node* n) {
   heap_.push_back(n);
   n->heap_pos = static_cast<uint32_t>(heap_.size() - 1);
@@ -35,7 +41,7 @@ void TtlHeap::sift_up(size_t i) {
   Node* n = heap_[i];
   while (i > 0) {
     size_t parent = (i - 1) / 2;
-    if (heap_[parent]->expire_time <= n->expire_time) break;
+    if (!expires_before(n, heap_[parent])) break;
     place(i, heap_[parent]);
     i = parent;
   }
@@ -48,8 +54,8 @@ void TtlHeap::sift_down(size_t i) {
   for (;;) {
     size_t child = 2 * i + 1;
     if (child >= size) break;
-    if (child + 1 < size && heap_[child + 1]->expire_time < heap_[child]->expire_time) ++child;
-    if (n->expire_time <= heap_[child]->expire_time) break;
+    if (child + 1 < size && expires_before(heap_[child + 1], heap_[child])) ++child;
+    if (!expires_before(heap_[child], n)) break;
     place(i, heap_[child]);
     i = child;
   }

@@ -11,6 +11,13 @@
 
 namespace arbor::store {
 
+// The expiry order: by expire time, then (for equal times) by createdIndex, then by name. A total
+// order that depends only on replicated state, so a member that rebuilt its heap from a snapshot
+// expires tied nodes in the same order, at the same indexes, as one that never restarted. (No
+// two TTL nodes share a createdIndex unless one write auto-created both, and those are
+// permanent directories.)
+bool expires_before(const Node* a, const Node* b);
+
 class TtlHeap {
  public:
   // REQUIRES: n->heap_pos == kNotInHeap and n has a TTL.
