@@ -1,0 +1,80 @@
+#pragma once
+// Node is the driver's handle on one raft member: feed it time (tick), messages (step) and
+// requests (propose, propose_conf_change, read_index, transfer_leadership); collect what it
+// wants done as a Ready; do it (see ready.h for the order); then advance. Nothing inside
+// blocks or waits, so a driver loop looks like:
+//
+//   node.tick();                    // on the loop's timer
+//   node.step(message_from_peer);   // as messages arrive
+//   if (node.has_ready()) {
+//     Ready rd = node.ready();
+//     persist(rd.snapshot, rd.entries, rd.hard_state); send(rd.messages); apply(...);
+//     node.advance(rd);
+//   }
+//
+// Thread-compatible: the raft loop is the only caller.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "raft/raft.h"
+#include "raft/ready.h"
+#include "raft/types.h"
+
+namespace arbor::raft {
+
+struct Status {
+  uint64_t id = kNone;
+  HardState hard_state;
+  SoftState soft_state;
+  uint64_t applied = 0;
+  uint64_t lead_transferee = kNone;
+  std::map<uint64_t, Progress> progress;  // Filled on the leader only.
+};
+
+class Node {
+ public:
+  // Starts (or restarts, from config.storage) a member. See Config in raft.h.
+  explicit Node(const Config& config);
+
+  void tick() { raft_.tick(); }
+  // Starts an election now (as if the election timer fired).
+  void campaign();
+  // Proposes a command. kProposalDropped when no leader is known, a transfer is under way, or
+  // the uncommitted budget is exhausted; the caller retries or fails the request.
+  [[nodiscard]] StepResult propose(std::string data);
+  // Proposes a membership change; once committed, the driver calls apply_conf_change.
+  [[nodiscard]] StepResult propose_conf_change(const ConfChange& cc);
+  // Handles a message from a peer. kLocalMessage for local-only types; kUnknownPeer for a
+  // response from a non-member.
+  [[nodiscard]] StepResult step(const Message& m);
+  // Asks for a linearizable read point; answered by a ReadState with this context in a later
+  // Ready. Contexts should be unique among outstanding reads.
+  [[nodiscard]] StepResult read_index(std::string context);
+  // Asks the leader to hand leadership to `transferee` (dissertation §3.10).
+  void transfer_leadership(uint64_t transferee);
+  // The transport could not deliver to `id` / finished sending it a snapshot.
+  void report_unreachable(uint64_t id);
+  void report_snapshot(uint64_t id, bool ok);
+  // Applies a committed ConfChange entry. Returns the resulting configuration (to persist in
+  // the next snapshot).
+  ConfState apply_conf_change(const ConfChange& cc) { return raft_.apply_conf_change(cc); }
+
+  bool has_ready() const;
+  // What to persist, send and apply now. REQUIRES: the previous Ready was advanced.
+  Ready ready();
+  // The driver finished with `rd` (persisted, sent, applied).
+  void advance(const Ready& rd);
+
+  Status status() const;
+  // The underlying state machine, for inspection.
+  const Raft& raft() const { return raft_; }
+
+ private:
+  Raft raft_;
+  SoftState prev_soft_;  // As reported in the last Ready.
+  HardState prev_hard_;  // As reported in the last Ready (or loaded at start).
+};
+
+}  // namespace arbor::raft
