@@ -11,6 +11,7 @@
 #include <boost/intrusive/set.hpp>
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,26 +37,60 @@ inline constexpr uint32_t kNotInHeap = UINT32_MAX;
 // Expire times before 2000-01-01T00:00:00Z are treated as permanent (etcd's minExpireTime).
 inline constexpr int64_t kMinExpireTime = 946684800LL * 1000000000LL;
 
+// A node's name and (for files) value share one exact-size heap block, with 32-bit lengths:
+// 88 bytes of node plus name+value bytes, two allocations per key.
 struct Node : NodeHook {
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  ~Node() { delete[] data_; }
+
+  std::string_view name() const { return {data_, name_len_}; }
+  std::string_view value() const { return {data_ + name_len_, value_len_}; }
+  // REQUIRES: name and value each shorter than 4 GiB.
+  void assign(std::string_view name, std::string_view value) {
+    char* data = name.size() + value.size() == 0 ? nullptr : new char[name.size() + value.size()];
+    if (!name.empty()) std::memcpy(data, name.data(), name.size());
+    if (!value.empty()) std::memcpy(data + name.size(), value.data(), value.size());
+    delete[] data_;
+    data_ = data;
+    name_len_ = static_cast<uint32_t>(name.size());
+    value_len_ = static_cast<uint32_t>(value.size());
+  }
+  void set_value(std::string_view value) {
+    if (value.size() == value_len_) {
+      if (!value.empty()) std::memcpy(data_ + name_len_, value.data(), value.size());
+      return;
+    }
+    const std::string name_copy(name());
+    assign(name_copy, value);
+  }
+
+  bool is_dir() const { return children != nullptr; }
+  bool is_permanent() const { return expire_time == 0; }
+  bool is_hidden() const { return name_len_ > 0 && data_[0] == '_'; }
+  Node* child(std::string_view n) const {
+    auto it = children->find(n);
+    return it == children->end() ? nullptr : const_cast<Node*>(&*it);
+  }
+
   Node* parent = nullptr;             // Not owned; null for the root.
-  std::string name;                   // The last path component; "" for the root.
-  std::string value;                  // Files only.
   std::unique_ptr<ChildSet> children; // Non-null exactly when this is a directory.
   uint64_t created_index = 0;
   uint64_t modified_index = 0;
   int64_t expire_time = 0;            // Unix ns; 0 = permanent.
   uint32_t heap_pos = kNotInHeap;     // Position in the TTL heap, or kNotInHeap.
 
-  bool is_dir() const { return children != nullptr; }
-  bool is_permanent() const { return expire_time == 0; }
-  bool is_hidden() const { return !name.empty() && name[0] == '_'; }
-  Node* child(std::string_view n) const {
-    auto it = children->find(n);
-    return it == children->end() ? nullptr : const_cast<Node*>(&*it);
-  }
+ private:
+  uint32_t name_len_ = 0;
+  uint32_t value_len_ = 0;
+  char* data_ = nullptr;  // Owned: name_len_ bytes of name, then value_len_ bytes of value.
 };
 
-inline std::string_view NodeNameOf::operator()(const Node& n) const { return n.name; }
+// 88 bytes + malloc's 8-byte header is a 96-byte chunk; one field more would cost 16 per key.
+static_assert(sizeof(Node) <= 88, "Node grew: check the per-key memory budget");
+
+inline std::string_view NodeNameOf::operator()(const Node& n) const { return n.name(); }
 
 // Deletes `n` and everything below it, without recursion on the machine stack (trees may be
 // 10,000 levels deep). REQUIRES: `n` is already unlinked from its parent's ChildSet.

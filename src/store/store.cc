@@ -36,7 +36,7 @@ std::string path_of(const Node* n) {
   std::string out;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
     out.push_back('/');
-    out.append((*it)->name);
+    out.append((*it)->name());
   }
   return out;
 }
@@ -68,8 +68,9 @@ std::string join(std::string_view dir, std::string_view name) {
 // Compare-failure cause, in etcd's three formats.
 std::string compare_fail_cause(const Node& n, std::string_view prev_value, uint64_t prev_index) {
   const bool index_ok = prev_index == 0 || n.modified_index == prev_index;
-  const bool value_ok = prev_value.empty() || n.value == prev_value;
-  const std::string value_part = "[" + std::string(prev_value) + " != " + n.value + "]";
+  const bool value_ok = prev_value.empty() || n.value() == prev_value;
+  const std::string value_part =
+      "[" + std::string(prev_value) + " != " + std::string(n.value()) + "]";
   const std::string index_part =
       "[" + std::to_string(prev_index) + " != " + std::to_string(n.modified_index) + "]";
   if (index_ok && !value_ok) return value_part;
@@ -96,12 +97,8 @@ struct Store::Impl {
                   uint64_t index, int64_t expire_time) {
     auto* n = new Node();
     n->parent = parent;
-    n->name.assign(name);
-    if (dir) {
-      n->children = std::make_unique<ChildSet>();
-    } else {
-      n->value.assign(value);
-    }
+    n->assign(name, dir ? std::string_view() : value);
+    if (dir) n->children = std::make_unique<ChildSet>();
     n->created_index = n->modified_index = index;
     n->expire_time = expire_time;
     parent->children->insert_unique(*n);
@@ -141,7 +138,7 @@ struct Store::Impl {
     if (n.is_dir()) {
       v.dir = true;
     } else {
-      v.value = n.value;
+      v.value = n.value();
       v.has_value = true;
     }
     v.modified_index = n.modified_index;
@@ -174,7 +171,7 @@ struct Store::Impl {
       f.view->nodes.reserve(visible);  // No reallocation below: frames point into it.
       for (const Node& c : kids) {
         if (c.is_hidden()) continue;
-        f.view->nodes.push_back(repr(c, join(f.view->key, c.name), now));
+        f.view->nodes.push_back(repr(c, join(f.view->key, c.name()), now));
         if (recursive && c.is_dir()) stack.push_back({&c, &f.view->nodes.back()});
       }
     }
@@ -209,7 +206,7 @@ struct Store::Impl {
         // Push in reverse so that children are visited in name order.
         auto& kids = *f.node->children;
         for (auto it = kids.rbegin(); it != kids.rend(); ++it) {
-          stack.push_back({&*it, base + 1 + it->name.size(), false});
+          stack.push_back({&*it, base + 1 + it->name().size(), false});
         }
         continue;
       }
@@ -233,8 +230,9 @@ struct Store::Impl {
     out.resize(len);
     size_t pos = len;
     for (const Node* p = cur; p != top; p = p->parent) {
-      pos -= p->name.size();
-      out.replace(pos, p->name.size(), p->name);
+      const std::string_view name = p->name();
+      pos -= name.size();
+      out.replace(pos, name.size(), name);
       out[--pos] = '/';
     }
     out.replace(0, top_path.size(), top_path);
@@ -371,7 +369,7 @@ Result<EventPtr, Error> Store::set(std::string_view path, bool dir, std::string_
       s.inc(kSetsFail);
       return n.error();
     }
-    old_value = (*n)->value;
+    old_value = (*n)->value();
     value = old_value;
   }
   auto e = s.internal_create(clean, dir, value, false, true, ttl.expire_time, Action::kSet, now);
@@ -424,9 +422,9 @@ Result<EventPtr, Error> Store::update(std::string_view path, std::string_view va
     // (quirk) A directory's stored modifiedIndex is left alone; only the event shows `next`.
     e->node.dir = true;
   } else {
-    if (!ttl.refresh) n->value.assign(value);
+    if (!ttl.refresh) n->set_value(value);
     n->modified_index = next;
-    e->node.value = n->value;
+    e->node.value = n->value();
     e->node.has_value = true;
   }
   s.update_ttl(n, ttl.expire_time);
@@ -455,7 +453,7 @@ Result<EventPtr, Error> Store::compare_and_swap(std::string_view path,
   Node* n = *found;
   if (n->is_dir()) return fail(Error{ErrorCode::kNotFile, clean, s.current_index});
   if ((prev_index != 0 && n->modified_index != prev_index) ||
-      (!prev_value.empty() && n->value != prev_value)) {
+      (!prev_value.empty() && n->value() != prev_value)) {
     return fail(Error{ErrorCode::kTestFailed, compare_fail_cause(*n, prev_value, prev_index),
                       s.current_index});
   }
@@ -466,10 +464,10 @@ Result<EventPtr, Error> Store::compare_and_swap(std::string_view path,
   e->node.modified_index = next;
   e->node.created_index = n->created_index;
   e->prev_node = s.repr(*n, clean, now);
-  if (!ttl.refresh) n->value.assign(value);
+  if (!ttl.refresh) n->set_value(value);
   n->modified_index = next;
   s.update_ttl(n, ttl.expire_time);
-  e->node.value = n->value;
+  e->node.value = n->value();
   e->node.has_value = true;
   Impl::set_expiration(e->node, *n, now);
   e->refresh = ttl.refresh;
@@ -524,7 +522,7 @@ Result<EventPtr, Error> Store::compare_and_delete(std::string_view path,
   Node* n = *found;
   if (n->is_dir()) return fail(Error{ErrorCode::kNotFile, clean, s.current_index});
   if ((prev_index != 0 && n->modified_index != prev_index) ||
-      (!prev_value.empty() && n->value != prev_value)) {
+      (!prev_value.empty() && n->value() != prev_value)) {
     return fail(Error{ErrorCode::kTestFailed, compare_fail_cause(*n, prev_value, prev_index),
                       s.current_index});
   }
@@ -802,7 +800,7 @@ util::Status Store::save(util::ByteSink& sink) const {
   while (!stack.empty()) {
     const Node* n = stack.back();
     stack.pop_back();
-    util::put_bytes(out, n->name);
+    util::put_bytes(out, n->name());
     out.push_back(static_cast<char>((n->is_dir() ? kNodeDir : 0) | (n->is_permanent() ? 0 : kNodeTtl)));
     util::put_varint(out, n->created_index);
     util::put_varint(out, n->modified_index);
@@ -815,7 +813,7 @@ util::Status Store::save(util::ByteSink& sink) const {
       }
       util::put_varint(out, count);
     } else {
-      util::put_bytes(out, n->value);
+      util::put_bytes(out, n->value());
     }
     w.maybe_flush();
   }
@@ -860,7 +858,7 @@ Result<std::unique_ptr<Store>, util::Status> Store::recover(util::ByteSource& sr
 
   // The root, then pre-order: `pending` holds each open directory and how many children it
   // still expects.
-  std::string name;
+  std::string name, value;
   auto read_node_header = [&](Node* n) -> uint8_t {
     const uint8_t flags = r.byte();
     n->created_index = r.varint();
@@ -888,7 +886,7 @@ Result<std::unique_ptr<Store>, util::Status> Store::recover(util::ByteSource& sr
       break;
     }
     auto* n = new Node();
-    n->name = name;
+    n->assign(name, {});
     n->parent = parent;
     if (!parent->children->insert_unique(*n).second) {
       delete n;
@@ -901,7 +899,8 @@ Result<std::unique_ptr<Store>, util::Status> Store::recover(util::ByteSource& sr
       n->children = std::make_unique<ChildSet>();
       pending.emplace_back(n, r.varint());
     } else {
-      r.bytes(&n->value);
+      r.bytes(&value);
+      n->set_value(value);
     }
   }
   for (const char* ns : {"0", "1"}) {

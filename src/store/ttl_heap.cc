@@ -5,7 +5,7 @@ namespace arbor::store {
 bool expires_before(const Node* a, const Node* b) {
   if (a->expire_time != b->expire_time) return a->expire_time < b->expire_time;
   if (a->created_index != b->created_index) return a->created_index < b->created_index;
-  return a->name < b->name;
+  return a->name() < b->name();
 }
 
 void TtlHeap::push(Node* n) {
