@@ -1,0 +1,57 @@
+#pragma once
+// The boundary between the socket code (session.cc) and the handlers: a parsed request and the
+// channel its reply goes back through. No Boost types, so handlers compile quickly and can be
+// tested without sockets.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace arbor::http {
+
+struct HttpRequest {
+  std::string method;      // As sent ("GET", "BREW").
+  std::string path;        // Percent-decoded URL path.
+  std::string raw_query;   // Undecoded query string (after '?').
+  std::string content_type;
+  std::string authorization;
+  std::string origin;
+  std::string body;
+};
+
+// A reply: status, pre-rendered header lines ("Name: value\r\n", in Go's sorted order, without
+// Date and Content-Length, which the session adds), and the body.
+struct HttpResponse {
+  int status = 200;
+  std::string headers;
+  std::string body;
+  bool omit_body = false;  // HEAD: Content-Length of `body`, but no body bytes.
+
+  void add_header(std::string_view name, std::string_view value) {
+    headers.append(name);
+    headers.append(": ");
+    headers.append(value);
+    headers.append("\r\n");
+  }
+};
+
+// Where a handler sends its reply. Thread-safe: any thread may call these, in this order:
+// either reply() once, or stream_begin(), stream_write()*, stream_end().
+class Exchange {
+ public:
+  virtual ~Exchange() = default;
+  virtual void reply(HttpResponse resp) = 0;
+  // Sends the status and headers with chunked encoding and flushes them.
+  virtual void stream_begin(HttpResponse head) = 0;
+  // Sends one chunk and flushes it.
+  virtual void stream_write(std::string data) = 0;
+  // Ends the chunked body; the connection then serves its next request.
+  virtual void stream_end() = 0;
+  // `f` runs once, on the session's thread, if the client goes away while a stream is open.
+  virtual void on_disconnect(std::function<void()> f) = 0;
+};
+
+using ExchangePtr = std::shared_ptr<Exchange>;
+
+}  // namespace arbor::http

@@ -1,0 +1,570 @@
+#include "http/router.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <string_view>
+
+#include "http/auth.h"
+#include "http/form.h"
+#include "http/json.h"
+#include "http/keys_request.h"
+#include "server/kv_service.h"
+#include "server/membership.h"
+#include "store/store.h"
+
+namespace arbor::http {
+namespace {
+
+constexpr std::string_view kKeysPrefix = "/v2/keys";
+constexpr std::string_view kMembersPrefix = "/v2/members";
+constexpr std::string_view kAuthPrefix = "/v2/auth";
+
+std::string u64(uint64_t v) { return std::to_string(v); }
+
+// Go's time.Duration.String, e.g. "8m8.482435166s".
+std::string go_duration(int64_t ns) {
+  if (ns == 0) return "0s";
+  std::string sign = ns < 0 ? "-" : "";
+  uint64_t u = ns < 0 ? static_cast<uint64_t>(-ns) : static_cast<uint64_t>(ns);
+  char buf[64];
+  if (u < 1000000000ull) {
+    // Sub-second: ns, µs or ms with a fraction.
+    const char* unit;
+    uint64_t div;
+    if (u < 1000) {
+      return sign + std::to_string(u) + "ns";
+    } else if (u < 1000000) {
+      unit = "µs";
+      div = 1000;
+    } else {
+      unit = "ms";
+      div = 1000000;
+    }
+    std::string frac = std::to_string(u % div);
+    frac.insert(0, std::to_string(div).size() - 1 - frac.size(), '0');
+    while (!frac.empty() && frac.back() == '0') frac.pop_back();
+    return sign + std::to_string(u / div) + (frac.empty() ? "" : "." + frac) + unit;
+  }
+  const uint64_t secs = u / 1000000000ull;
+  std::string frac = std::to_string(u % 1000000000ull);
+  frac.insert(0, 9 - frac.size(), '0');
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  const uint64_t h = secs / 3600, m = (secs / 60) % 60, s = secs % 60;
+  std::string out = sign;
+  if (h) out += std::to_string(h) + "h";
+  if (h || m) out += std::to_string(m) + "m";
+  std::snprintf(buf, sizeof buf, "%" PRIu64, s);
+  out += buf;
+  if (!frac.empty()) out += "." + frac;
+  out += "s";
+  return out;
+}
+
+void json_string_array(std::string& out, const std::vector<std::string>& v) {
+  out.push_back('[');
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out.push_back(',');
+    append_json_string(out, v[i]);
+  }
+  out.push_back(']');
+}
+
+void member_json(std::string& out, const server::Member& m) {
+  out += "{\"id\":\"" + server::id_hex(m.id) + "\",\"name\":";
+  append_json_string(out, m.name);
+  out += ",\"peerURLs\":";
+  json_string_array(out, m.peer_urls);
+  out += ",\"clientURLs\":";
+  json_string_array(out, m.client_urls);
+  out.push_back('}');
+}
+
+// Validates peer URLs as etcd's types.NewURLs does; returns the error text or "".
+std::string check_urls(const std::vector<std::string>& urls) {
+  if (urls.empty()) return "no valid URLs given";
+  for (const std::string& u : urls) {
+    const size_t sep = u.find("://");
+    if (sep == std::string::npos) return "URL scheme must be http, https, unix, or unixs: " + u;
+    const std::string scheme = u.substr(0, sep);
+    if (scheme != "http" && scheme != "https" && scheme != "unix" && scheme != "unixs")
+      return "URL scheme must be http, https, unix, or unixs: " + u;
+    std::string rest = u.substr(sep + 3);
+    const size_t slash = rest.find('/');
+    std::string host = rest.substr(0, slash);
+    if (host.find(':') == std::string::npos)
+      return "URL address does not have the form \"host:port\": " + u;
+    if (slash != std::string::npos && rest.substr(slash) != "/") return "URL must not contain a path: " + u;
+  }
+  return {};
+}
+
+// Go's encoding/json error text for a body nlohmann could not parse (the common cases).
+std::string go_json_error(std::string_view body, const nlohmann::json::parse_error& e) {
+  size_t pos = e.byte == 0 ? 0 : e.byte - 1;
+  while (pos < body.size() && (body[pos] == ' ' || body[pos] == '\n' || body[pos] == '\t' || body[pos] == '\r'))
+    ++pos;
+  if (pos >= body.size()) return "unexpected end of JSON input";
+  std::string c(1, body[pos]);
+  return "invalid character '" + c + "' looking for beginning of value";
+}
+
+}  // namespace
+
+struct Router::Impl {
+  Impl(RouterConfig c, server::KvService& k, const server::Cluster& cl)
+      : config(std::move(c)), kv(k), cluster(cl), auth(k),
+        cluster_id(server::id_hex(cl.cluster_id)),
+        start_time(server::KvService::now_ns()) {
+    allow_all = config.cors.empty() ||
+                std::find(config.cors.begin(), config.cors.end(), "*") != config.cors.end();
+  }
+
+  // The CORS header lines for a request from `origin` (empty when not allowed).
+  std::string cors_headers(const std::string& origin) const {
+    std::string_view o;
+    if (allow_all) {
+      o = "*";
+    } else if (!origin.empty() &&
+               std::find(config.cors.begin(), config.cors.end(), origin) != config.cors.end()) {
+      o = origin;
+    } else {
+      return {};
+    }
+    std::string h =
+        "Access-Control-Allow-Headers: accept, content-type, authorization\r\n"
+        "Access-Control-Allow-Methods: POST, GET, OPTIONS, PUT, DELETE\r\n"
+        "Access-Control-Allow-Origin: ";
+    h.append(o);
+    h.append("\r\n");
+    return h;
+  }
+
+  static HttpResponse text(int status, const std::string& common, std::string_view msg,
+                           std::string_view extra_before = {}, std::string_view extra_after = {}) {
+    HttpResponse r;
+    r.status = status;
+    r.headers = common;
+    r.headers.append(extra_before);
+    r.add_header("Content-Type", "text/plain; charset=utf-8");
+    r.add_header("X-Content-Type-Options", "nosniff");
+    r.headers.append(extra_after);
+    r.body.assign(msg);
+    r.body.push_back('\n');
+    return r;
+  }
+
+  static HttpResponse method_not_allowed(const std::string& common, std::string_view allow) {
+    std::string a = "Allow: ";
+    a.append(allow);
+    a.append("\r\n");
+    return text(405, common, "Method Not Allowed", a);
+  }
+
+  static HttpResponse not_found(const std::string& common) {
+    return text(404, common, "404 page not found");
+  }
+
+  HttpResponse json_reply(int status, const std::string& common, std::string body,
+                          bool with_cluster_id) const {
+    HttpResponse r;
+    r.status = status;
+    r.headers = common;
+    r.add_header("Content-Type", "application/json");
+    if (with_cluster_id) r.add_header("X-Etcd-Cluster-Id", cluster_id);
+    r.body = std::move(body);
+    return r;
+  }
+
+  HttpResponse keys_error(const std::string& common, const store::Error& err) const {
+    HttpResponse r;
+    r.status = error_status(err.code);
+    r.headers = common;
+    r.add_header("Content-Type", "application/json");
+    r.add_header("X-Etcd-Cluster-Id", cluster_id);
+    r.add_header("X-Etcd-Index", u64(err.index));
+    append_error_json(r.body, err);
+    r.body.push_back('\n');
+    return r;
+  }
+
+  HttpResponse keys_event(const std::string& common, const store::Event& ev, uint64_t raft_index,
+                          bool no_value) const {
+    HttpResponse r;
+    const bool created = ev.action == store::Action::kCreate ||
+                         (ev.action == store::Action::kSet && !ev.prev_node);
+    r.status = created ? 201 : 200;
+    r.headers.reserve(common.size() + 160);
+    r.headers = common;
+    r.add_header("Content-Type", "application/json");
+    r.add_header("X-Etcd-Cluster-Id", cluster_id);
+    r.add_header("X-Etcd-Index", u64(ev.etcd_index));
+    r.add_header("X-Raft-Index", u64(raft_index));
+    r.add_header("X-Raft-Term", u64(kv.raft_term()));
+    const bool omit = no_value && (ev.action == store::Action::kSet ||
+                                   ev.action == store::Action::kCompareAndSwap ||
+                                   ev.action == store::Action::kCreate ||
+                                   ev.action == store::Action::kUpdate);
+    append_event_json(r.body, ev, omit);
+    r.body.push_back('\n');
+    return r;
+  }
+
+  void handle(HttpRequest& req, const ExchangePtr& ex);
+  void serve_keys(HttpRequest& req, const ExchangePtr& ex, const std::string& common);
+  void serve_watch(const server::Request& r, const ExchangePtr& ex, const std::string& common);
+  void serve_members(HttpRequest& req, const ExchangePtr& ex, const std::string& common);
+  void serve_stats(HttpRequest& req, const ExchangePtr& ex, const std::string& common);
+  void serve_health(HttpRequest& req, const ExchangePtr& ex, const std::string& common);
+  std::string self_stats() const;
+
+  RouterConfig config;
+  server::KvService& kv;           // Not owned.
+  const server::Cluster& cluster;  // Not owned.
+  Auth auth;
+  std::string cluster_id;  // Hex, as in X-Etcd-Cluster-Id.
+  int64_t start_time;      // Unix ns.
+  bool allow_all = true;
+};
+
+void Router::Impl::handle(HttpRequest& req, const ExchangePtr& ex) {
+  const std::string common = cors_headers(req.origin);
+  if (req.method == "OPTIONS") {
+    HttpResponse r;
+    r.headers = common;
+    return ex->reply(std::move(r));
+  }
+  // Go's ServeMux answers an unclean path with a redirect to the clean one.
+  if (req.method != "CONNECT") {
+    std::string clean = mux_clean_path(req.path);
+    if (clean != req.path) {
+      std::string location = escape_path(clean);
+      if (!req.raw_query.empty()) location += "?" + req.raw_query;
+      HttpResponse r;
+      r.status = 301;
+      r.headers = common;
+      if (req.method == "GET" || req.method == "HEAD")
+        r.add_header("Content-Type", "text/html; charset=utf-8");
+      r.add_header("Location", location);
+      if (req.method == "GET") {
+        std::string esc;
+        for (char c : location) {
+          switch (c) {
+            case '<': esc += "&lt;"; break;
+            case '>': esc += "&gt;"; break;
+            case '&': esc += "&amp;"; break;
+            case '"': esc += "&#34;"; break;
+            case '\'': esc += "&#39;"; break;
+            default: esc.push_back(c);
+          }
+        }
+        r.body = "<a href=\"" + esc + "\">Moved Permanently</a>.\n\n";
+      }
+      r.omit_body = req.method == "HEAD";
+      return ex->reply(std::move(r));
+    }
+  }
+  const std::string& p = req.path;
+  if (p == kKeysPrefix || p.compare(0, kKeysPrefix.size() + 1, "/v2/keys/") == 0)
+    return serve_keys(req, ex, common);
+  if (p == kMembersPrefix || p.compare(0, kMembersPrefix.size() + 1, "/v2/members/") == 0)
+    return serve_members(req, ex, common);
+  if (p == "/v2/stats/store" || p == "/v2/stats/self" || p == "/v2/stats/leader")
+    return serve_stats(req, ex, common);
+  if (p == "/v2/machines") {
+    if (req.method != "GET" && req.method != "HEAD")
+      return ex->reply(method_not_allowed(common, "GET,HEAD"));
+    std::vector<std::string> urls;
+    for (const auto& m : cluster.members) urls.insert(urls.end(), m.client_urls.begin(), m.client_urls.end());
+    std::sort(urls.begin(), urls.end());
+    HttpResponse r;
+    r.headers = common;
+    r.add_header("Content-Type", "text/plain; charset=utf-8");
+    for (size_t i = 0; i < urls.size(); ++i) {
+      if (i) r.body += ", ";
+      r.body += urls[i];
+    }
+    r.omit_body = req.method == "HEAD";
+    return ex->reply(std::move(r));
+  }
+  if (p == "/version") {
+    if (req.method != "GET") return ex->reply(method_not_allowed(common, "GET"));
+    return ex->reply(json_reply(200, common,
+                                "{\"etcdserver\":\"" + config.server_version +
+                                    "\",\"etcdcluster\":\"" + config.cluster_version + "\"}",
+                                false));
+  }
+  if (p == "/health") return serve_health(req, ex, common);
+  if (p == "/v2/auth/roles" || p == "/v2/auth/users" || p == "/v2/auth/enable" ||
+      p.compare(0, 15, "/v2/auth/roles/") == 0 || p.compare(0, 15, "/v2/auth/users/") == 0)
+    return auth.handle(req, ex, common, cluster_id);
+  if (p == "/metrics") {
+    const store::StoreStats s = kv.stats();
+    HttpResponse r;
+    r.headers = common;
+    r.add_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    r.body = "# TYPE etcd_debugging_store_watchers gauge\netcd_debugging_store_watchers " +
+             u64(s.watchers) + "\n# TYPE etcd_debugging_store_expires_total counter\n" +
+             "etcd_debugging_store_expires_total " + u64(s.expire_count) +
+             "\n# TYPE etcd_server_has_leader gauge\netcd_server_has_leader 1\n"
+             "# TYPE etcd_server_is_leader gauge\netcd_server_is_leader 1\n";
+    return ex->reply(std::move(r));
+  }
+  return ex->reply(not_found(common));
+}
+
+void Router::Impl::serve_keys(HttpRequest& req, const ExchangePtr& ex, const std::string& common) {
+  const std::string& m = req.method;
+  if (m != "HEAD" && m != "GET" && m != "PUT" && m != "POST" && m != "DELETE")
+    return ex->reply(method_not_allowed(common, "HEAD,GET,PUT,POST,DELETE"));
+  KeysInput in;
+  in.method = m;
+  in.path = req.path;
+  in.raw_query = req.raw_query;
+  in.content_type = req.content_type;
+  in.body = req.body;
+  in.now = server::KvService::now_ns();
+  auto parsed = parse_keys_request(in);
+  if (!parsed.ok()) return ex->reply(keys_error(common, parsed.error()));
+  KeysRequest& kr = parsed.value();
+  server::Request& r = kr.req;
+  if (!auth.keys_allowed(req, std::string_view(req.path).substr(kKeysPrefix.size()), r.recursive)) {
+    return ex->reply(keys_error(
+        common, store::Error{store::ErrorCode::kUnauthorized, "Insufficient credentials", 0}));
+  }
+  if (r.method == server::Method::kGet) {
+    if (r.wait) return serve_watch(r, ex, common);
+    auto got = kv.read(r.path, r.recursive, r.sorted);
+    if (!got.ok()) return ex->reply(keys_error(common, got.error()));
+    HttpResponse resp = keys_event(common, got.value(), kv.raft_index(), false);
+    resp.omit_body = kr.head;
+    return ex->reply(std::move(resp));
+  }
+  const bool no_value = kr.no_value_on_success;
+  kv.write(std::move(r), [this, ex, common, no_value](server::WriteOutcome o) {
+    if (!o.result.ok()) return ex->reply(keys_error(common, o.result.error()));
+    ex->reply(keys_event(common, *o.result.value(), o.raft_index, no_value));
+  });
+}
+
+namespace {
+
+// A registered watch: what the store's callback needs to hand events to the connection.
+struct WatchState {
+  ExchangePtr ex;
+  bool stream = false;
+  std::atomic<int> queued{0};     // Events posted but not yet written.
+  std::atomic<bool> ended{false};
+};
+
+constexpr int kWatchBuffer = 100;  // etcd's per-watcher channel capacity.
+
+}  // namespace
+
+void Router::Impl::serve_watch(const server::Request& r, const ExchangePtr& ex,
+                               const std::string& common) {
+  auto state = std::make_shared<WatchState>();
+  state->ex = ex;
+  state->stream = r.stream;
+  store::WatchCallback cb = [state](const store::EventPtr& ev) -> bool {
+    if (state->ended.load(std::memory_order_acquire)) return false;
+    if (state->queued.fetch_add(1, std::memory_order_acq_rel) >= kWatchBuffer) {
+      // Overflow: the hub drops this watcher; the reply ends (empty for a long poll).
+      if (!state->ended.exchange(true)) state->ex->stream_end();
+      return false;
+    }
+    std::string line;
+    line.reserve(256);
+    append_event_json(line, *ev);
+    line.push_back('\n');
+    state->ex->stream_write(std::move(line));
+    state->queued.fetch_sub(1, std::memory_order_acq_rel);
+    if (!state->stream) {
+      if (!state->ended.exchange(true)) state->ex->stream_end();
+    }
+    return true;
+  };
+  auto watched = kv.watch(r.path, r.recursive, r.stream, r.since, std::move(cb));
+  if (!watched.ok()) {
+    state->ended = true;
+    return ex->reply(keys_error(common, watched.error()));
+  }
+  const store::WatchResult& w = watched.value();
+  HttpResponse head;
+  head.headers = common;
+  head.add_header("Content-Type", "application/json");
+  head.add_header("X-Etcd-Cluster-Id", cluster_id);
+  head.add_header("X-Etcd-Index", u64(w.start_index));
+  head.add_header("X-Raft-Index", u64(kv.raft_index()));
+  head.add_header("X-Raft-Term", u64(kv.raft_term()));
+  ex->stream_begin(std::move(head));
+  if (w.event) {
+    state->ended = true;
+    std::string line;
+    append_event_json(line, *w.event);
+    line.push_back('\n');
+    ex->stream_write(std::move(line));
+    ex->stream_end();
+    return;
+  }
+  const uint64_t id = w.watcher_id;
+  server::KvService* kvp = &kv;
+  ex->on_disconnect([kvp, id, state] {
+    state->ended = true;
+    kvp->unwatch(id);
+  });
+}
+
+void Router::Impl::serve_members(HttpRequest& req, const ExchangePtr& ex,
+                                 const std::string& common) {
+  const std::string& m = req.method;
+  if (m != "GET" && m != "POST" && m != "DELETE" && m != "PUT")
+    return ex->reply(method_not_allowed(common, "GET,POST,DELETE,PUT"));
+  if (m != "GET" && !auth.has_root_access(req)) {
+    HttpResponse r = json_reply(401, common, message_json("Insufficient credentials"), false);
+    return ex->reply(std::move(r));
+  }
+  std::string_view sub = std::string_view(req.path).substr(kMembersPrefix.size());
+  if (!sub.empty() && sub[0] == '/') sub.remove_prefix(1);
+  auto error = [&](int status, std::string_view msg) {
+    return ex->reply(json_reply(status, common, message_json(msg), true));
+  };
+  if (m == "GET") {
+    if (sub.empty()) {
+      std::string body = "{\"members\":[";
+      for (size_t i = 0; i < cluster.members.size(); ++i) {
+        if (i) body.push_back(',');
+        member_json(body, cluster.members[i]);
+      }
+      body += "]}\n";
+      return ex->reply(json_reply(200, common, std::move(body), true));
+    }
+    if (sub == "leader") {
+      std::string body;
+      member_json(body, *cluster.self());
+      body.push_back('\n');
+      return ex->reply(json_reply(200, common, std::move(body), true));
+    }
+    return error(404, "Not found");
+  }
+  std::string id_str(sub);
+  if (m != "POST" && id_str.empty()) {
+    HttpResponse r = text(405, common, "Method Not Allowed", {},
+                          "X-Etcd-Cluster-Id: " + cluster_id + "\r\n");
+    return ex->reply(std::move(r));
+  }
+  const server::Member* target = nullptr;
+  if (m != "POST") {
+    bool hex_ok = !id_str.empty() && id_str.size() <= 16 &&
+                  id_str.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+    if (!hex_ok) return error(404, "No such member: " + id_str);
+    const uint64_t id = std::stoull(id_str, nullptr, 16);
+    for (const auto& mem : cluster.members)
+      if (mem.id == id) target = &mem;
+    if (m == "DELETE") {
+      if (!target) return error(404, "No such member: " + server::id_hex(id));
+      return error(500, "Internal Server Error");
+    }
+  }
+  // POST and PUT carry {"peerURLs":[...]}.
+  std::string ctype = req.content_type;
+  if (const size_t semi = ctype.find(';'); semi != std::string::npos) {
+    ctype = ctype.substr(0, semi);
+    std::transform(ctype.begin(), ctype.end(), ctype.begin(), [](unsigned char c) { return std::tolower(c); });
+    ctype.erase(0, ctype.find_first_not_of(" \t"));
+    ctype.erase(ctype.find_last_not_of(" \t") + 1);
+  }
+  if (ctype != "application/json")
+    return error(415, "Bad Content-Type " + ctype + ", accept application/json");
+  std::vector<std::string> urls;
+  try {
+    auto j = nlohmann::json::parse(req.body);
+    if (j.is_object() && j.contains("peerURLs") && !j["peerURLs"].is_null()) {
+      if (!j["peerURLs"].is_array())
+        return error(400, "json: cannot unmarshal " + std::string(j["peerURLs"].type_name()) +
+                              " into Go struct field .peerURLs of type []string");
+      for (const auto& u : j["peerURLs"]) {
+        if (!u.is_string()) return error(400, "json: cannot unmarshal number into Go struct field .peerURLs of type string");
+        urls.push_back(u.get<std::string>());
+      }
+    }
+  } catch (const nlohmann::json::parse_error& e) {
+    return error(400, go_json_error(req.body, e));
+  } catch (const std::exception&) {
+    return error(400, "unexpected end of JSON input");
+  }
+  if (std::string err = check_urls(urls); !err.empty()) return error(400, err);
+  if (m == "PUT" && !target) return error(404, "No such member: " + id_str);
+  for (const auto& mem : cluster.members) {
+    if (target && mem.id == target->id) continue;
+    for (const auto& u : mem.peer_urls)
+      if (std::find(urls.begin(), urls.end(), u) != urls.end()) return error(409, "membership: peerURL exists");
+  }
+  // A lone member cannot take part in a membership change yet (clusters come later).
+  return error(500, "Internal Server Error");
+}
+
+std::string Router::Impl::self_stats() const {
+  const server::Member* self = cluster.self();
+  const std::string id = server::id_hex(cluster.self_id);
+  const int64_t now = server::KvService::now_ns();
+  std::string out = "{\"name\":";
+  append_json_string(out, self ? self->name : "");
+  out += ",\"id\":\"" + id + "\",\"state\":\"StateLeader\",\"startTime\":\"" +
+         format_rfc3339_nano(start_time) + "\",\"leaderInfo\":{\"leader\":\"" + id +
+         "\",\"uptime\":\"" + go_duration(now - start_time) + "\",\"startTime\":\"" +
+         format_rfc3339_nano(start_time) + "\"},\"recvAppendRequestCnt\":0,\"sendAppendRequestCnt\":0}";
+  return out;
+}
+
+void Router::Impl::serve_stats(HttpRequest& req, const ExchangePtr& ex, const std::string& common) {
+  if (req.method != "GET") return ex->reply(method_not_allowed(common, "GET"));
+  if (req.path == "/v2/stats/store") {
+    const store::StoreStats s = kv.stats();
+    std::string b = "{\"getsSuccess\":" + u64(s.gets_success) + ",\"getsFail\":" + u64(s.gets_fail) +
+                    ",\"setsSuccess\":" + u64(s.sets_success) + ",\"setsFail\":" + u64(s.sets_fail) +
+                    ",\"deleteSuccess\":" + u64(s.delete_success) + ",\"deleteFail\":" + u64(s.delete_fail) +
+                    ",\"updateSuccess\":" + u64(s.update_success) + ",\"updateFail\":" + u64(s.update_fail) +
+                    ",\"createSuccess\":" + u64(s.create_success) + ",\"createFail\":" + u64(s.create_fail) +
+                    ",\"compareAndSwapSuccess\":" + u64(s.compare_and_swap_success) +
+                    ",\"compareAndSwapFail\":" + u64(s.compare_and_swap_fail) +
+                    ",\"compareAndDeleteSuccess\":" + u64(s.compare_and_delete_success) +
+                    ",\"compareAndDeleteFail\":" + u64(s.compare_and_delete_fail) +
+                    ",\"expireCount\":" + u64(s.expire_count) + ",\"watchers\":" + u64(s.watchers) + "}";
+    return ex->reply(json_reply(200, common, std::move(b), false));
+  }
+  if (req.path == "/v2/stats/self") return ex->reply(json_reply(200, common, self_stats(), false));
+  const std::string id = server::id_hex(cluster.self_id);
+  return ex->reply(json_reply(200, common, "{\"leader\":\"" + id + "\",\"followers\":{}}", false));
+}
+
+void Router::Impl::serve_health(HttpRequest& req, const ExchangePtr& ex, const std::string& common) {
+  if (req.method != "GET") return ex->reply(method_not_allowed(common, "GET"));
+  // As etcd: healthy when a quorum read goes through the log.
+  server::Request q;
+  q.method = server::Method::kQGet;
+  q.path = "/";
+  kv.write(std::move(q), [ex, common](server::WriteOutcome o) {
+    if (o.result.ok()) {
+      HttpResponse r;
+      r.headers = common;
+      r.add_header("Content-Type", "text/plain; charset=utf-8");
+      r.body = "{\"health\":\"true\"}";
+      return ex->reply(std::move(r));
+    }
+    ex->reply(text(503, common, "{\"health\":\"false\"}"));
+  });
+}
+
+Router::Router(RouterConfig config, server::KvService& kv, const server::Cluster& cluster)
+    : impl_(std::make_unique<Impl>(std::move(config), kv, cluster)) {}
+
+Router::~Router() = default;
+
+void Router::handle(HttpRequest req, const ExchangePtr& ex) { impl_->handle(req, ex); }
+
+}  // namespace arbor::http

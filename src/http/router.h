@@ -1,0 +1,44 @@
+#pragma once
+// Routing of client requests, as etcd's ServeMux plus its CORS wrapper does it: OPTIONS and the
+// CORS headers first, then 301 for unclean paths, then the handlers (/v2/keys, /v2/members,
+// /v2/machines, /v2/stats/*, /v2/auth/*, /version, /health) and 404 for the rest.
+//
+// Thread-safe: handle() runs on any I/O thread.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/exchange.h"
+
+namespace arbor::server {
+class KvService;
+struct Cluster;
+}  // namespace arbor::server
+
+namespace arbor::http {
+
+class Auth;
+
+struct RouterConfig {
+  std::vector<std::string> cors;  // Allowed origins; empty or "*" allows all.
+  std::string server_version = "3.4.23";
+  std::string cluster_version = "3.4.0";
+};
+
+class Router {
+ public:
+  // `kv` and `cluster` are not owned and outlive this Router.
+  Router(RouterConfig config, server::KvService& kv, const server::Cluster& cluster);
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  void handle(HttpRequest req, const ExchangePtr& ex);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace arbor::http

@@ -1,0 +1,486 @@
+// Connections: one Session per socket on its own strand. A session reads one request with Beast's
+// parser, hands it to the Router, writes the reply (or a chunked stream for watches) and then
+// reads the next request, so pipelined requests are answered in order. While a stream is open
+// the session waits for the socket to become readable, to notice a client that goes away.
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/exchange.h"
+#include "http/form.h"
+#include "http/json.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "store/error.h"
+#include "util/log.h"
+
+namespace arbor::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+constexpr size_t kHeaderLimit = (1 << 20) + 4096;  // Go's DefaultMaxHeaderBytes + slack.
+constexpr uint64_t kBodyLimit = 64ull << 20;
+constexpr size_t kMaxBufferedWhileStreaming = 64 << 10;
+
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 412: return "Precondition Failed";
+    case 413: return "Request Entity Too Large";
+    case 415: return "Unsupported Media Type";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+  }
+}
+
+// "Date: Sun, 22 Nov 2026 03:24:48 GMT\r\n", rebuilt once a second per thread.
+const std::string& date_header() {
+  thread_local std::time_t last = 0;
+  thread_local std::string cached;
+  const std::time_t now = std::time(nullptr);
+  if (now != last) {
+    last = now;
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[64];
+    const size_t n = std::strftime(buf, sizeof buf, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    cached.assign(buf, n);
+  }
+  return cached;
+}
+
+void append_status_line(std::string& out, int status) {
+  out += "HTTP/1.1 ";
+  out += std::to_string(status);
+  out.push_back(' ');
+  out += reason_phrase(status);
+  out += "\r\n";
+}
+
+// Go's plain answer to a request it could not parse.
+std::string bad_request_text(int status) {
+  std::string msg = std::to_string(status) + " " + reason_phrase(status);
+  return "HTTP/1.1 " + msg +
+         "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n" + msg;
+}
+
+class Session;
+
+// The reply channel of one request. Calls from other threads are posted to the session's
+// strand; a stale call (for an earlier request) is ignored by the session.
+class RequestExchange final : public Exchange {
+ public:
+  RequestExchange(std::shared_ptr<Session> s, uint64_t seq) : session_(std::move(s)), seq_(seq) {}
+  void reply(HttpResponse resp) override;
+  void stream_begin(HttpResponse head) override;
+  void stream_write(std::string data) override;
+  void stream_end() override;
+  void on_disconnect(std::function<void()> f) override;
+
+ private:
+  std::shared_ptr<Session> session_;
+  uint64_t seq_;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Router& router)
+      : socket_(std::move(socket)), router_(router) {}
+
+  void start() { do_read(); }
+
+  asio::any_io_executor executor() { return socket_.get_executor(); }
+
+  void deliver_reply(uint64_t seq, HttpResponse& r) {
+    if (seq != seq_ || state_ != State::kHandling) return;
+    std::string out;
+    out.reserve(256 + (r.omit_body ? 0 : r.body.size()));
+    append_status_line(out, r.status);
+    out += r.headers;
+    out += date_header();
+    if (r.status != 204 && r.status != 304) {
+      out += "Content-Length: ";
+      out += std::to_string(r.body.size());
+      out += "\r\n";
+    }
+    if (!keep_alive_) out += "Connection: close\r\n";
+    out += "\r\n";
+    if (!r.omit_body) out += r.body;
+    state_ = State::kFinishing;
+    send(std::move(out));
+  }
+
+  void deliver_stream_begin(uint64_t seq, HttpResponse& r) {
+    if (seq != seq_ || state_ != State::kHandling) return;
+    std::string out;
+    append_status_line(out, r.status);
+    out += r.headers;
+    out += date_header();
+    if (!keep_alive_) out += "Connection: close\r\n";
+    out += "Transfer-Encoding: chunked\r\n\r\n";
+    state_ = State::kStreaming;
+    send(std::move(out));
+    wait_readable();
+  }
+
+  void deliver_stream_write(uint64_t seq, std::string& data) {
+    if (seq != seq_ || state_ != State::kStreaming || data.empty()) return;
+    char len[20];
+    const int n = std::snprintf(len, sizeof len, "%zx\r\n", data.size());
+    std::string out;
+    out.reserve(data.size() + 16);
+    out.append(len, static_cast<size_t>(n));
+    out += data;
+    out += "\r\n";
+    send(std::move(out));
+  }
+
+  void deliver_stream_end(uint64_t seq) {
+    if (seq != seq_ || state_ != State::kStreaming) return;
+    on_disconnect_ = nullptr;
+    state_ = State::kFinishing;
+    send("0\r\n\r\n");
+  }
+
+  void set_disconnect(uint64_t seq, std::function<void()>& f) {
+    if (seq != seq_) return;
+    if (state_ == State::kClosed) {
+      if (f) f();
+      return;
+    }
+    on_disconnect_ = std::move(f);
+  }
+
+ private:
+  enum class State { kReading, kHandling, kStreaming, kFinishing, kClosed };
+
+  void do_read() {
+    state_ = State::kReading;
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(kBodyLimit);
+    bhttp::async_read(socket_, buffer_, *parser_,
+                      [self = shared_from_this()](error_code ec, size_t n) { self->on_read(ec, n); });
+  }
+
+  void on_read(error_code ec, size_t /*bytes*/) {
+    if (ec) return on_read_error(ec);
+    auto& msg = parser_->get();
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    std::string_view target(msg.target().data(), msg.target().size());
+    // An absolute-form target ("http://host/path") is reduced to its path.
+    if (target.size() > 7 && (target.substr(0, 7) == "http://" || target.substr(0, 8) == "https://")) {
+      const size_t slash = target.find('/', target.find("://") + 3);
+      target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+    }
+    keep_alive_ = msg.keep_alive();
+    if (!split_target(target, &req.path, &req.raw_query) || target.empty() || target[0] != '/') {
+      return write_raw_and_close(bad_request_text(400));
+    }
+    if (auto it = msg.find(bhttp::field::content_type); it != msg.end())
+      req.content_type = std::string(it->value());
+    if (auto it = msg.find(bhttp::field::authorization); it != msg.end())
+      req.authorization = std::string(it->value());
+    if (auto it = msg.find(bhttp::field::origin); it != msg.end())
+      req.origin = std::string(it->value());
+    req.body = std::move(msg.body());
+    parser_.reset();
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
+    state_ = State::kHandling;
+    ++seq_;
+    router_.handle(std::move(req), std::make_shared<RequestExchange>(shared_from_this(), seq_));
+  }
+
+  void on_read_error(error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset) {
+      return close();
+    }
+    if (parser_ && parser_->is_header_done()) {
+      // The body could not be read. Go's ParseForm reports that as error 210 for a form body.
+      auto& msg = parser_->get();
+      std::string ct;
+      if (auto it = msg.find(bhttp::field::content_type); it != msg.end()) ct = std::string(it->value());
+      std::string media, err;
+      const bool form = parse_media_type(ct, &media, &err) &&
+                        media == "application/x-www-form-urlencoded";
+      std::string cause;
+      if (ec == bhttp::error::partial_message) {
+        cause = "unexpected EOF";
+      } else if (ec == bhttp::error::body_limit) {
+        cause = "http: POST too large";
+      } else {
+        cause = "invalid byte in chunk length";
+      }
+      const std::string_view m = msg.method_string();
+      if (form && (m == "PUT" || m == "POST")) {
+        std::string body;
+        append_error_json(body, store::Error{store::ErrorCode::kInvalidForm, cause, 0});
+        body.push_back('\n');
+        std::string out = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+                          "X-Etcd-Index: 0\r\n";
+        out += date_header();
+        out += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+        out += body;
+        return write_raw_and_close(std::move(out));
+      }
+      return write_raw_and_close(bad_request_text(ec == bhttp::error::body_limit ? 413 : 400));
+    }
+    if (ec == bhttp::error::header_limit) return write_raw_and_close(bad_request_text(431));
+    if (ec == bhttp::error::partial_message || ec == asio::error::eof) return close();
+    return write_raw_and_close(bad_request_text(400));
+  }
+
+  void write_raw_and_close(std::string bytes) {
+    state_ = State::kFinishing;
+    keep_alive_ = false;
+    send(std::move(bytes));
+  }
+
+  // Queues bytes; one async_write is in flight at a time.
+  void send(std::string bytes) {
+    if (state_ == State::kClosed) return;
+    if (writing_) {
+      pending_ += bytes;
+      return;
+    }
+    out_ = std::move(bytes);
+    do_write();
+  }
+
+  void do_write() {
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this()](error_code ec, size_t) { self->on_write(ec); });
+  }
+
+  void on_write(error_code ec) {
+    writing_ = false;
+    if (ec) return close();
+    if (!pending_.empty()) {
+      out_.swap(pending_);
+      pending_.clear();
+      return do_write();
+    }
+    out_.clear();
+    out_.shrink_to_fit();
+    if (state_ != State::kFinishing) return;
+    if (!keep_alive_) {
+      error_code ignored;
+      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      return close();
+    }
+    // A readable-wait left from a stream finishes by itself once the client sends or closes.
+    if (waiting_readable_) {
+      state_ = State::kReading;
+      resume_after_wait_ = true;
+      return;
+    }
+    do_read();
+  }
+
+  void wait_readable() {
+    if (waiting_readable_) return;
+    waiting_readable_ = true;
+    socket_.async_wait(tcp::socket::wait_read,
+                       [self = shared_from_this()](error_code ec) { self->on_readable(ec); });
+  }
+
+  void on_readable(error_code ec) {
+    waiting_readable_ = false;
+    if (ec || state_ == State::kClosed) return close();
+    error_code rec;
+    const size_t avail = socket_.available(rec);
+    if (rec || avail == 0) return close();  // The peer closed (EOF) or reset.
+    auto buf = buffer_.prepare(avail);
+    socket_.non_blocking(true, rec);
+    const size_t n = socket_.read_some(buf, rec);
+    socket_.non_blocking(false, rec);
+    buffer_.commit(n);
+    if (resume_after_wait_) {
+      resume_after_wait_ = false;
+      return do_read();
+    }
+    // Pipelined bytes during a stream are kept for later; watching stops past a bound.
+    if (state_ == State::kStreaming && buffer_.size() < kMaxBufferedWhileStreaming) wait_readable();
+  }
+
+  void close() {
+    if (state_ == State::kClosed) return;
+    state_ = State::kClosed;
+    error_code ignored;
+    socket_.close(ignored);
+    if (auto f = std::move(on_disconnect_)) {
+      on_disconnect_ = nullptr;
+      f();
+    }
+  }
+
+  tcp::socket socket_;
+  Router& router_;  // Not owned; outlives every session.
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;  // Set while reading.
+  State state_ = State::kReading;
+  uint64_t seq_ = 0;           // The current request; replies for others are dropped.
+  bool keep_alive_ = true;
+  bool writing_ = false;
+  bool waiting_readable_ = false;
+  bool resume_after_wait_ = false;
+  std::string out_;       // Bytes of the write in flight.
+  std::string pending_;   // Bytes queued behind it.
+  std::function<void()> on_disconnect_;
+};
+
+void RequestExchange::reply(HttpResponse resp) {
+  auto s = session_;
+  asio::dispatch(s->executor(), [s, seq = seq_, r = std::move(resp)]() mutable {
+    s->deliver_reply(seq, r);
+  });
+}
+void RequestExchange::stream_begin(HttpResponse head) {
+  auto s = session_;
+  asio::dispatch(s->executor(), [s, seq = seq_, r = std::move(head)]() mutable {
+    s->deliver_stream_begin(seq, r);
+  });
+}
+void RequestExchange::stream_write(std::string data) {
+  auto s = session_;
+  asio::dispatch(s->executor(), [s, seq = seq_, d = std::move(data)]() mutable {
+    s->deliver_stream_write(seq, d);
+  });
+}
+void RequestExchange::stream_end() {
+  auto s = session_;
+  asio::dispatch(s->executor(), [s, seq = seq_] { s->deliver_stream_end(seq); });
+}
+void RequestExchange::on_disconnect(std::function<void()> f) {
+  auto s = session_;
+  asio::dispatch(s->executor(), [s, seq = seq_, f = std::move(f)]() mutable {
+    s->set_disconnect(seq, f);
+  });
+}
+
+// Splits "http://host:port" into host and port.
+bool parse_listen_url(const std::string& url, std::string* host, std::string* port) {
+  std::string_view u = url;
+  const size_t scheme = u.find("://");
+  if (scheme == std::string_view::npos) return false;
+  u = u.substr(scheme + 3);
+  while (!u.empty() && u.back() == '/') u.remove_suffix(1);
+  const size_t colon = u.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  std::string_view h = u.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  *host = std::string(h);
+  *port = std::string(u.substr(colon + 1));
+  if (host->empty() || host->find_first_not_of("0123456789.") == std::string::npos) return !port->empty();
+  return !port->empty();
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerConfig c, Router& r) : config(std::move(c)), router(r), ioc(config.io_threads) {}
+
+  void do_accept(size_t i) {
+    acceptors[i]->async_accept(asio::make_strand(ioc), [this, i](error_code ec, tcp::socket s) {
+      on_accept(i, ec, std::move(s));
+    });
+  }
+
+  void on_accept(size_t i, error_code ec, tcp::socket s) {
+    if (ec == asio::error::operation_aborted) return;
+    if (ec) {
+      // EMFILE/ENFILE and friends: pause this listener briefly instead of spinning.
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_accept_log > std::chrono::seconds(1)) {
+        LOG_WARN("http", "accept: %s", ec.message().c_str());
+        last_accept_log = now;
+      }
+      auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(50));
+      timer->async_wait([this, i, timer](error_code) { do_accept(i); });
+      return;
+    }
+    error_code ignored;
+    s.set_option(tcp::no_delay(true), ignored);
+    std::make_shared<Session>(std::move(s), router)->start();
+    do_accept(i);
+  }
+
+  ServerConfig config;
+  Router& router;
+  asio::io_context ioc;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::chrono::steady_clock::time_point last_accept_log{};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+};
+
+Server::Server(ServerConfig config, Router& router)
+    : impl_(std::make_unique<Impl>(std::move(config), router)) {}
+
+Server::~Server() { stop(); }
+
+util::Status Server::start() {
+  for (const std::string& url : impl_->config.listen_urls) {
+    std::string host, port;
+    if (!parse_listen_url(url, &host, &port)) return util::Status::invalid_argument("bad listen URL " + url);
+    error_code ec;
+    tcp::resolver resolver(impl_->ioc);
+    auto results = resolver.resolve(host, port, ec);
+    if (ec || results.empty()) return util::Status::io_error("resolve " + url + ": " + ec.message());
+    for (const auto& r : results) {
+      auto acc = std::make_unique<tcp::acceptor>(impl_->ioc);
+      const tcp::endpoint ep = r.endpoint();
+      acc->open(ep.protocol(), ec);
+      if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec) acc->bind(ep, ec);
+      if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) return util::Status::io_error("listen " + url + ": " + ec.message());
+      impl_->acceptors.push_back(std::move(acc));
+      break;
+    }
+  }
+  for (size_t i = 0; i < impl_->acceptors.size(); ++i) impl_->do_accept(i);
+  return util::Status();
+}
+
+void Server::run() {
+  std::vector<std::thread> extra;
+  for (int i = 1; i < impl_->config.io_threads; ++i) extra.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : extra) t.join();
+}
+
+void Server::stop() { impl_->ioc.stop(); }
+
+}  // namespace arbor::http
