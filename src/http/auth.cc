@@ -1,30 +1,679 @@
 #include "http/auth.h"
 
+#include <crypt.h>
+
+#include <algorithm>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+#include <vector>
+
+#include "http/json.h"
 #include "server/kv_service.h"
+#include "store/store.h"
 
 namespace arbor::http {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view kRoot = "root";
+constexpr std::string_view kGuest = "guest";
+
+// An auth failure: HTTP status and etcd's message (v2auth errors carry the "auth: " prefix).
+struct AuthError {
+  int status;
+  std::string message;
+};
+
+AuthError auth_err(int status, std::string msg) { return AuthError{status, "auth: " + std::move(msg)}; }
+
+bool is_string_array_or_null(const json& j) {
+  if (j.is_null()) return true;
+  if (!j.is_array()) return false;
+  return std::all_of(j.begin(), j.end(), [](const json& e) { return e.is_string(); });
+}
+
+std::vector<std::string> strings_of(const json& j) {
+  std::vector<std::string> out;
+  if (j.is_array())
+    for (const auto& e : j) out.push_back(e.get<std::string>());
+  return out;
+}
+
+// A JSON string array, or null for a JSON null (Go's nil slice).
+void append_list(std::string& out, const json& j) {
+  if (!j.is_array()) {
+    out += "null";
+    return;
+  }
+  out.push_back('[');
+  bool first = true;
+  for (const auto& e : j) {
+    if (!first) out.push_back(',');
+    first = false;
+    append_json_string(out, e.get<std::string>());
+  }
+  out.push_back(']');
+}
+
+json sorted_array(std::set<std::string> s) {
+  json a = json::array();
+  for (const auto& v : s) a.push_back(v);
+  return a;
+}
+
+// A role as stored and shown: {"role":..,"permissions":{"kv":{"read":..,"write":..}}}.
+struct Role {
+  std::string name;
+  json read = nullptr;
+  json write = nullptr;
+
+  std::string to_json() const {
+    std::string out = "{\"role\":";
+    append_json_string(out, name);
+    out += ",\"permissions\":{\"kv\":{\"read\":";
+    append_list(out, read);
+    out += ",\"write\":";
+    append_list(out, write);
+    out += "}}}";
+    return out;
+  }
+
+  static bool match(std::string_view pattern, std::string_view key, bool prefix_only) {
+    if (pattern.empty()) return false;
+    if (pattern.back() == '*') {
+      pattern.remove_suffix(1);
+      return key.substr(0, pattern.size()) == pattern;
+    }
+    return !prefix_only && key == pattern;
+  }
+
+  bool allows(std::string_view key, bool write_access, bool recursive) const {
+    if (name == kRoot) return true;
+    const json& list = write_access ? write : read;
+    if (!list.is_array()) return false;
+    for (const auto& p : list)
+      if (match(p.get<std::string>(), key, recursive)) return true;
+    return false;
+  }
+};
+
+Role root_role() { return Role{std::string(kRoot), json::array({"/*"}), json::array({"/*"})}; }
+
+struct User {
+  std::string name;
+  std::string password;  // The bcrypt hash.
+  json roles = nullptr;  // Array of names, or null.
+
+  std::string to_store_json() const {
+    std::string out = "{\"user\":";
+    append_json_string(out, name);
+    if (!password.empty()) {
+      out += ",\"password\":";
+      append_json_string(out, password);
+    }
+    out += ",\"roles\":";
+    append_list(out, roles);
+    out += "}";
+    return out;
+  }
+  // As a PUT reply shows it: no password.
+  std::string to_reply_json() const {
+    std::string out = "{\"user\":";
+    append_json_string(out, name);
+    out += ",\"roles\":";
+    append_list(out, roles);
+    out += "}";
+    return out;
+  }
+};
+
+// Parses one JSON value from the start of `body`, as Go's json.Decoder.Decode does.
+std::optional<json> decode_first(const std::string& body) {
+  try {
+    std::istringstream in(body);
+    json j;
+    in >> j;
+    return j;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+bool parse_perm_object(const json& j, json* read, json* write) {
+  if (j.is_null()) return true;
+  if (!j.is_object()) return false;
+  if (!j.contains("kv") || j["kv"].is_null()) return true;
+  const json& kv = j["kv"];
+  if (!kv.is_object()) return false;
+  if (kv.contains("read")) {
+    if (!is_string_array_or_null(kv["read"])) return false;
+    *read = kv["read"];
+  }
+  if (kv.contains("write")) {
+    if (!is_string_array_or_null(kv["write"])) return false;
+    *write = kv["write"];
+  }
+  return true;
+}
+
+bool list_empty(const json& j) { return !j.is_array() || j.empty(); }
+
+std::string base64_decode(std::string_view in, bool* ok) {
+  static const std::string_view kAlpha =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  *ok = in.size() % 4 == 0;
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t pad = 0;
+  for (size_t i = 0; i < in.size() && *ok; ++i) {
+    const char c = in[i];
+    if (c == '=') {
+      ++pad;
+      if (i + 2 < in.size()) *ok = false;
+      continue;
+    }
+    if (pad) {
+      *ok = false;
+      break;
+    }
+    const size_t v = kAlpha.find(c);
+    if (v == std::string_view::npos) {
+      *ok = false;
+      break;
+    }
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 struct Auth::Impl {
   explicit Impl(server::KvService& k) : kv(k) {}
+
+  // ---- reads (the store's shared lock; each counts as a store get, as etcd's do)
+
   bool enabled() {
     auto got = kv.read("/2/enabled", false, false);
     return got.ok() && got.value().node.value == "true";
   }
+
+  std::optional<User> get_user(std::string_view name) {
+    auto got = kv.read("/2/users/" + std::string(name), false, false);
+    if (!got.ok()) return std::nullopt;
+    auto j = decode_first(got.value().node.value);
+    if (!j || !j->is_object()) return std::nullopt;
+    User u;
+    u.name = j->value("user", "");
+    u.password = j->value("password", "");
+    if (j->contains("roles") && (*j)["roles"].is_array()) u.roles = (*j)["roles"];
+    if (u.name == kRoot) attach_root(u);
+    return u;
+  }
+
+  static void attach_root(User& u) {
+    if (!u.roles.is_array()) u.roles = json::array();
+    for (const auto& r : u.roles)
+      if (r == kRoot) return;
+    u.roles.push_back(kRoot);
+  }
+
+  std::optional<Role> get_role(std::string_view name) {
+    if (name == kRoot) return root_role();
+    auto got = kv.read("/2/roles/" + std::string(name), false, false);
+    if (!got.ok()) return std::nullopt;
+    auto j = decode_first(got.value().node.value);
+    if (!j || !j->is_object()) return std::nullopt;
+    Role r;
+    r.name = j->value("role", "");
+    if (j->contains("permissions")) parse_perm_object((*j)["permissions"], &r.read, &r.write);
+    return r;
+  }
+
+  std::vector<std::string> children(std::string_view dir) {
+    std::vector<std::string> out;
+    auto got = kv.read(dir, false, true);
+    if (!got.ok()) return out;
+    for (const auto& n : got.value().node.nodes) {
+      const size_t slash = n.key.rfind('/');
+      out.push_back(n.key.substr(slash + 1));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  // ---- writes (through the apply loop, like any client write)
+
+  server::WriteOutcome put(std::string path, std::string value, std::optional<bool> prev_exist,
+                           bool dir = false) {
+    server::Request r;
+    r.method = server::Method::kPut;
+    r.path = std::move(path);
+    r.val = std::move(value);
+    r.prev_exist = prev_exist;
+    r.dir = dir;
+    r.time = server::KvService::now_ns();
+    return kv.write_sync(std::move(r));
+  }
+
+  void ensure_dirs() {
+    std::lock_guard<std::mutex> lock(mu);
+    if (ensured_once) return;
+    for (const char* p : {"/2", "/2/users", "/2/roles"}) {
+      auto o = put(p, "", false, /*dir=*/true);
+      (void)o;
+    }
+    (void)put("/2/enabled", "false", false);
+    ensured_once = true;
+  }
+
+  // Writes `value` at /2<res>: created (prev_exist false) or updated (true).
+  std::optional<store::Error> set_resource(const std::string& res, std::string value,
+                                           bool prev_exist) {
+    ensure_dirs();
+    auto o = put("/2" + res, std::move(value), prev_exist);
+    if (!o.result.ok()) return o.result.error();
+    return std::nullopt;
+  }
+
+  std::optional<store::Error> delete_resource(const std::string& res) {
+    ensure_dirs();
+    server::Request r;
+    r.method = server::Method::kDelete;
+    r.path = "/2" + res;
+    r.prev_exist = true;
+    r.time = server::KvService::now_ns();
+    auto o = kv.write_sync(std::move(r));
+    if (!o.result.ok()) return o.result.error();
+    return std::nullopt;
+  }
+
+  // ---- passwords: bcrypt, verified once per (user, hash, password) then cached
+
+  static std::string hash_password(const std::string& password) {
+    char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+    if (crypt_gensalt_rn("$2b$", 10, nullptr, 0, salt, sizeof salt) == nullptr) return {};
+    crypt_data data{};
+    const char* h = crypt_r(password.c_str(), salt, &data);
+    if (h == nullptr || h[0] == '*') return {};
+    return h;
+  }
+
+  bool check_password(const User& u, const std::string& password) {
+    const std::string key = u.name + '\0' + u.password + '\0' + password;
+    {
+      std::lock_guard<std::mutex> lock(cache_mu);
+      if (verified.count(key)) return true;
+    }
+    if (u.password.empty()) return false;
+    auto data = std::make_unique<crypt_data>();
+    const char* h = crypt_r(password.c_str(), u.password.c_str(), data.get());
+    const bool ok = h != nullptr && u.password == h;
+    if (ok) {
+      std::lock_guard<std::mutex> lock(cache_mu);
+      if (verified.size() > 10000) verified.clear();
+      verified.insert(key);
+    }
+    return ok;
+  }
+
+  // Go's Request.BasicAuth + the password check: the user, or nullopt.
+  std::optional<User> user_from_basic_auth(const std::string& header) {
+    constexpr std::string_view kPrefix = "basic ";
+    if (header.size() < kPrefix.size()) return std::nullopt;
+    for (size_t i = 0; i < kPrefix.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(header[i])) != kPrefix[i]) return std::nullopt;
+    bool ok = false;
+    std::string decoded = base64_decode(std::string_view(header).substr(kPrefix.size()), &ok);
+    if (!ok) return std::nullopt;
+    const size_t colon = decoded.find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    auto u = get_user(decoded.substr(0, colon));
+    if (!u || !check_password(*u, decoded.substr(colon + 1))) return std::nullopt;
+    return u;
+  }
+
+  bool has_root(const HttpRequest& req) {
+    if (!enabled()) return true;
+    auto u = user_from_basic_auth(req.authorization);
+    if (!u || !u->roles.is_array()) return false;
+    for (const auto& r : u->roles)
+      if (r == kRoot) return true;
+    return false;
+  }
+
   server::KvService& kv;
+  std::mutex mu;
+  bool ensured_once = false;  // GUARDED_BY(mu)
+  std::mutex cache_mu;
+  std::set<std::string> verified;  // GUARDED_BY(cache_mu): user\0hash\0password that matched.
 };
 
 Auth::Auth(server::KvService& kv) : impl_(std::make_unique<Impl>(kv)) {}
 Auth::~Auth() = default;
 
-bool Auth::keys_allowed(const HttpRequest&, std::string_view, bool) { return !impl_->enabled() || true; }
-bool Auth::has_root_access(const HttpRequest&) { return true; }
-void Auth::handle(const HttpRequest&, const ExchangePtr& ex, const std::string& common,
-                  const std::string&) {
-  HttpResponse r;
-  r.status = 404;
-  r.headers = common;
-  r.body = "404 page not found\n";
-  ex->reply(std::move(r));
+bool Auth::keys_allowed(const HttpRequest& req, std::string_view key, bool recursive) {
+  if (!impl_->enabled()) return true;
+  const bool write_access = req.method != "GET" && req.method != "HEAD";
+  if (req.authorization.empty()) {
+    auto guest = impl_->get_role(kGuest);
+    return guest && guest->allows(key, write_access, /*recursive=*/false);
+  }
+  auto u = impl_->user_from_basic_auth(req.authorization);
+  if (!u || !u->roles.is_array()) return false;
+  for (const auto& rn : u->roles) {
+    auto role = impl_->get_role(rn.get<std::string>());
+    if (role && role->allows(key, write_access, recursive)) return true;
+  }
+  return false;
+}
+
+bool Auth::has_root_access(const HttpRequest& req) { return impl_->has_root(req); }
+
+void Auth::handle(const HttpRequest& req, const ExchangePtr& ex, const std::string& common,
+                  const std::string& cluster_id) {
+  auto reply = [&](int status, std::string body, bool with_headers = true) {
+    HttpResponse r;
+    r.status = status;
+    r.headers = common;
+    r.add_header("Content-Type", "application/json");
+    if (with_headers) r.add_header("X-Etcd-Cluster-Id", cluster_id);
+    r.body = std::move(body);
+    ex->reply(std::move(r));
+  };
+  auto fail = [&](const AuthError& e) { reply(e.status, message_json(e.message)); };
+  auto not_allowed = [&](std::string_view allow) {
+    HttpResponse r;
+    r.status = 405;
+    r.headers = common;
+    r.add_header("Allow", allow);
+    r.add_header("Content-Type", "text/plain; charset=utf-8");
+    r.add_header("X-Content-Type-Options", "nosniff");
+    r.body = "Method Not Allowed\n";
+    ex->reply(std::move(r));
+  };
+  auto no_auth = [&] { reply(401, message_json("Insufficient credentials"), false); };
+  const std::string& m = req.method;
+  Impl& a = *impl_;
+
+  if (req.path == "/v2/auth/enable") {
+    if (m != "GET" && m != "PUT" && m != "DELETE") return not_allowed("GET,PUT,DELETE");
+    if (m != "GET" && !a.has_root(req)) return no_auth();
+    const bool on = a.enabled();
+    if (m == "GET") return reply(200, on ? "{\"enabled\":true}\n" : "{\"enabled\":false}\n");
+    if (m == "PUT") {
+      if (on) return fail(auth_err(409, "already enabled"));
+      if (!a.get_user(kRoot)) return fail(auth_err(409, "No root user available, please create one"));
+      if (!a.get_role(kGuest)) {
+        Role guest{std::string(kGuest), json::array({"/*"}), json::array({"/*"})};
+        if (auto err = a.set_resource("/roles/guest", guest.to_json(), false))
+          return fail(AuthError{500, "Internal Server Error"});
+      }
+      a.set_resource("/enabled", "true", true);
+      return reply(200, "");
+    }
+    if (!on) return fail(auth_err(409, "already disabled"));
+    a.set_resource("/enabled", "false", true);
+    return reply(200, "");
+  }
+
+  // "/v2/auth/users[/name]" or "/v2/auth/roles[/name]", cleaned as path.Clean does.
+  std::string sub = req.path.substr(std::string_view("/v2/auth").size());
+  while (sub.size() > 1 && sub.back() == '/') sub.pop_back();
+  std::vector<std::string> pieces;
+  {
+    size_t start = 0;
+    while (true) {
+      const size_t slash = sub.find('/', start);
+      pieces.push_back(sub.substr(start, slash - start));
+      if (slash == std::string::npos) break;
+      start = slash + 1;
+    }
+  }
+  const bool users = pieces.size() >= 2 && pieces[1] == "users";
+  if (pieces.size() == 2) {
+    if (m != "GET") return not_allowed("GET");
+    if (!a.has_root(req)) return no_auth();
+    if (users) {
+      std::vector<std::string> names = a.children("/2/users");
+      if (names.empty()) return reply(200, "{\"users\":null}\n");
+      std::string body = "{\"users\":[";
+      bool first = true;
+      for (const auto& n : names) {
+        auto u = a.get_user(n);
+        if (!u) return fail(auth_err(404, "User " + n + " does not exist."));
+        if (!first) body.push_back(',');
+        first = false;
+        body += "{\"user\":";
+        append_json_string(body, u->name);
+        std::string roles;
+        for (const auto& rn : strings_of(u->roles)) {
+          auto r = a.get_role(rn);
+          if (!r) continue;
+          if (!roles.empty()) roles.push_back(',');
+          roles += r->to_json();
+        }
+        if (!roles.empty()) body += ",\"roles\":[" + roles + "]";
+        body.push_back('}');
+      }
+      body += "]}\n";
+      return reply(200, std::move(body));
+    }
+    std::vector<std::string> names = a.children("/2/roles");
+    names.emplace_back(kRoot);
+    std::sort(names.begin(), names.end());
+    std::string body = "{\"roles\":[";
+    bool first = true;
+    for (const auto& n : names) {
+      auto r = a.get_role(n);
+      if (!r) return fail(auth_err(404, "Role " + n + " does not exist."));
+      if (!first) body.push_back(',');
+      first = false;
+      body += r->to_json();
+    }
+    body += "]}\n";
+    return reply(200, std::move(body));
+  }
+  if (pieces.size() != 3) return reply(400, message_json("Invalid path"));
+  const std::string& name = pieces[2];
+  if (m != "GET" && m != "PUT" && m != "DELETE") return not_allowed("GET,PUT,DELETE");
+  if (!a.has_root(req)) return no_auth();
+
+  if (users) {
+    if (m == "GET") {
+      auto u = a.get_user(name);
+      if (!u) return fail(auth_err(404, "User " + name + " does not exist."));
+      std::string body = "{\"user\":";
+      append_json_string(body, u->name);
+      std::string roles;
+      for (const auto& rn : strings_of(u->roles)) {
+        auto r = a.get_role(rn);
+        if (!r) return fail(auth_err(404, "Role " + rn + " does not exist."));
+        if (!roles.empty()) roles.push_back(',');
+        roles += r->to_json();
+      }
+      if (!roles.empty()) body += ",\"roles\":[" + roles + "]";
+      body += "}\n";
+      return reply(200, std::move(body));
+    }
+    if (m == "DELETE") {
+      if (name == kRoot && a.enabled())
+        return fail(auth_err(403, "Cannot delete root user while auth is enabled."));
+      if (auto err = a.delete_resource("/users/" + name)) {
+        if (err->code == store::ErrorCode::kKeyNotFound)
+          return fail(auth_err(404, "User " + name + " does not exist"));
+        return fail(AuthError{500, "Internal Server Error"});
+      }
+      return reply(200, "");
+    }
+    // PUT
+    auto in = decode_first(req.body);
+    if (!in || !in->is_object()) return reply(400, message_json("Invalid JSON in request body."));
+    const json& j = *in;
+    for (const char* f : {"roles", "grant", "revoke"})
+      if (j.contains(f) && !is_string_array_or_null(j[f]))
+        return reply(400, message_json("Invalid JSON in request body."));
+    for (const char* f : {"user", "password"})
+      if (j.contains(f) && !j[f].is_string() && !j[f].is_null())
+        return reply(400, message_json("Invalid JSON in request body."));
+    User nu;
+    nu.name = j.contains("user") && j["user"].is_string() ? j["user"].get<std::string>() : "";
+    const std::string password =
+        j.contains("password") && j["password"].is_string() ? j["password"].get<std::string>() : "";
+    if (j.contains("roles")) nu.roles = j["roles"];
+    const std::vector<std::string> grant = j.contains("grant") ? strings_of(j["grant"]) : std::vector<std::string>{};
+    const std::vector<std::string> revoke = j.contains("revoke") ? strings_of(j["revoke"]) : std::vector<std::string>{};
+    if (nu.name != name) return reply(400, message_json("User JSON name does not match the name in the URL"));
+
+    User reply_user;
+    auto create = [&](User u) -> std::optional<AuthError> {
+      if (u.name == kRoot) Impl::attach_root(u);
+      if (password.empty())
+        return auth_err(400, "Cannot create user " + u.name + " with an empty password");
+      u.password = Impl::hash_password(password);
+      if (auto err = a.set_resource("/users/" + u.name, u.to_store_json(), false)) {
+        if (err->code == store::ErrorCode::kNodeExist)
+          return auth_err(409, "User " + u.name + " already exists.");
+        return AuthError{500, "Internal Server Error"};
+      }
+      reply_user = u;
+      return std::nullopt;
+    };
+    auto update = [&]() -> std::optional<AuthError> {
+      auto old = a.get_user(name);
+      if (!old) return auth_err(404, "User " + name + " doesn't exist.");
+      User out;
+      out.name = old->name;
+      out.password = password.empty() ? old->password : Impl::hash_password(password);
+      std::set<std::string> roles;
+      for (const auto& r : strings_of(old->roles)) roles.insert(r);
+      for (const auto& g : grant) {
+        if (roles.count(g)) return auth_err(409, "Granting duplicate role " + g + " for user " + name);
+        roles.insert(g);
+      }
+      for (const auto& r : revoke) {
+        if (!roles.count(r)) return auth_err(409, "Revoking ungranted role " + r + " for user " + name);
+        roles.erase(r);
+      }
+      out.roles = sorted_array(roles);
+      // etcd compares old and new with reflect.DeepEqual: a nil role list differs from [].
+      const bool same_roles = old->roles.is_array() && old->roles == out.roles;
+      if (password.empty() && same_roles)
+        return auth_err(400, "User not updated. Use grant/revoke/password to update the user.");
+      if (a.set_resource("/users/" + name, out.to_store_json(), true))
+        return AuthError{500, "Internal Server Error"};
+      reply_user = out;
+      return std::nullopt;
+    };
+    std::optional<AuthError> err;
+    bool created = false;
+    if (grant.empty() && revoke.empty()) {
+      if (!list_empty(nu.roles)) {
+        err = create(nu);
+      } else if (a.get_user(name)) {
+        err = update();
+      } else {
+        created = true;
+        err = create(nu);
+      }
+    } else {
+      if (!list_empty(nu.roles))
+        return reply(400, message_json("User JSON contains both roles and grant/revoke"));
+      err = update();
+    }
+    if (err) return fail(*err);
+    return reply(created ? 201 : 200, reply_user.to_reply_json() + "\n");
+  }
+
+  // Roles.
+  if (m == "GET") {
+    auto r = a.get_role(name);
+    if (!r) return fail(auth_err(404, "Role " + name + " does not exist."));
+    return reply(200, r->to_json() + "\n");
+  }
+  if (m == "DELETE") {
+    if (name == kRoot) return fail(auth_err(403, "Cannot modify role root: is root role."));
+    if (auto err = a.delete_resource("/roles/" + name)) {
+      if (err->code == store::ErrorCode::kKeyNotFound)
+        return fail(auth_err(404, "Role " + name + " doesn't exist."));
+      return fail(AuthError{500, "Internal Server Error"});
+    }
+    return reply(200, "");
+  }
+  auto in = decode_first(req.body);
+  if (!in || !in->is_object()) return reply(400, message_json("Invalid JSON in request body."));
+  const json& j = *in;
+  if (j.contains("role") && !j["role"].is_string() && !j["role"].is_null())
+    return reply(400, message_json("Invalid JSON in request body."));
+  Role nr;
+  nr.name = j.contains("role") && j["role"].is_string() ? j["role"].get<std::string>() : "";
+  json grant_r = nullptr, grant_w = nullptr, revoke_r = nullptr, revoke_w = nullptr;
+  if ((j.contains("permissions") && !parse_perm_object(j["permissions"], &nr.read, &nr.write)) ||
+      (j.contains("grant") && !parse_perm_object(j["grant"], &grant_r, &grant_w)) ||
+      (j.contains("revoke") && !parse_perm_object(j["revoke"], &revoke_r, &revoke_w)))
+    return reply(400, message_json("Invalid JSON in request body."));
+  if (nr.name != name) return reply(400, message_json("Role JSON name does not match the name in the URL"));
+  const bool grant_empty = list_empty(grant_r) && list_empty(grant_w);
+  const bool revoke_empty = list_empty(revoke_r) && list_empty(revoke_w);
+  if (grant_empty && revoke_empty) {
+    if (name == kRoot) return fail(auth_err(403, "Cannot modify role root: is root role."));
+    if (auto err = a.set_resource("/roles/" + name, nr.to_json(), false)) {
+      if (err->code == store::ErrorCode::kNodeExist)
+        return fail(auth_err(409, "Role " + name + " already exists."));
+      return fail(AuthError{500, "Internal Server Error"});
+    }
+    return reply(201, nr.to_json() + "\n");
+  }
+  if (!list_empty(nr.read) || !list_empty(nr.write))
+    return reply(400, message_json("Role JSON contains both permissions and grant/revoke"));
+  if (name == kRoot) return fail(auth_err(403, "Cannot modify role root: is root role."));
+  auto old = a.get_role(name);
+  if (!old) return fail(auth_err(404, "Role " + name + " doesn't exist."));
+  Role out;
+  out.name = old->name;
+  std::set<std::string> rd, wr;
+  for (const auto& p : strings_of(old->read)) rd.insert(p);
+  for (const auto& p : strings_of(old->write)) wr.insert(p);
+  // A nil grant/revoke leaves the lists untouched (Go returns them as they were).
+  const bool has_grant = j.contains("grant") && !j["grant"].is_null();
+  const bool has_revoke = j.contains("revoke") && !j["revoke"].is_null();
+  json new_read = old->read, new_write = old->write;
+  if (has_grant) {
+    for (const auto& p : strings_of(grant_r)) {
+      if (rd.count(p)) return fail(auth_err(409, "Granting duplicate read permission " + p));
+      rd.insert(p);
+    }
+    for (const auto& p : strings_of(grant_w)) {
+      if (wr.count(p)) return fail(auth_err(409, "Granting duplicate write permission " + p));
+      wr.insert(p);
+    }
+    new_read = sorted_array(rd);
+    new_write = sorted_array(wr);
+  }
+  if (has_revoke) {
+    for (const auto& p : strings_of(revoke_r)) rd.erase(p);
+    for (const auto& p : strings_of(revoke_w)) wr.erase(p);
+    new_read = sorted_array(rd);
+    new_write = sorted_array(wr);
+  }
+  out.read = new_read;
+  out.write = new_write;
+  if (out.read == old->read && out.write == old->write)
+    return fail(auth_err(400, "Role not updated. Use grant/revoke to update the role."));
+  if (a.set_resource("/roles/" + name, out.to_json(), true))
+    return fail(AuthError{500, "Internal Server Error"});
+  return reply(200, out.to_json() + "\n");
 }
 
 }  // namespace arbor::http

@@ -1,0 +1,5 @@
+# The server binary: src/main.cc wires the server and http modules (bin/arbor).
+add_executable(arbor ${CMAKE_SOURCE_DIR}/src/main.cc)
+target_link_libraries(arbor PRIVATE arbor_http arbor_server)
+set_target_properties(arbor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_SOURCE_DIR}/bin)
+target_link_libraries(arbor_http PUBLIC crypt)
