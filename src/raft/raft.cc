@@ -516,6 +516,7 @@ StepResult Raft::step_candidate(Message& m) {
           campaign(CampaignKind::kElection);
         } else {
           become_leader();
+          bcast_append();  // Establish authority and start replicating (Raft §5.2).
         }
         break;
       case VoteResult::kLost:
