@@ -120,8 +120,22 @@ class MiniCluster {
     }
   }
   void heal() { cut_.clear(); }
-  void send(Message first) {
-    std::deque<Message> q{std::move(first)};
+  // Steps `m` at its destination locally (no link check, like a driver call) and delivers
+  // everything that follows.
+  void step_local(Message m) {
+    (void)rafts_.at(m.to)->step(std::move(m));
+    flush();
+  }
+  // Delivers every message waiting in any member's outbox, and what follows.
+  void flush() {
+    std::deque<Message> q;
+    for (auto& [id, r] : rafts_) {
+      for (Message& out : r->take_messages()) q.push_back(std::move(out));
+    }
+    deliver(std::move(q));
+  }
+  void send(Message first) { deliver(std::deque<Message>{std::move(first)}); }
+  void deliver(std::deque<Message> q) {
     while (!q.empty()) {
       Message m = std::move(q.front());
       q.pop_front();
