@@ -3,3 +3,9 @@ add_executable(arbor ${CMAKE_SOURCE_DIR}/src/main.cc)
 target_link_libraries(arbor PRIVATE arbor_http arbor_server)
 set_target_properties(arbor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_SOURCE_DIR}/bin)
 target_link_libraries(arbor_http PUBLIC crypt)
+
+# The integration tests talk to bin/arbor with cpp-httplib (Debian ships it as a shared library).
+if(TARGET integration_test)
+  target_link_libraries(integration_test PRIVATE cpp-httplib)
+  add_dependencies(integration_test arbor)
+endif()

@@ -1,0 +1,82 @@
+#include "http/form.h"
+
+#include <gtest/gtest.h>
+
+namespace arbor::http {
+namespace {
+
+TEST(ParseQuery, FirstValueWinsAndPlusIsSpace) {
+  Form f;
+  EXPECT_EQ(parse_query("value=one&value=two&a=b+c%21", &f), "");
+  EXPECT_EQ(f.value("value"), "one");
+  EXPECT_EQ(f.value("a"), "b c!");
+  EXPECT_FALSE(f.has("missing"));
+}
+
+TEST(ParseQuery, EmptyValueIsPresent) {
+  Form f;
+  EXPECT_EQ(parse_query("recursive=&x", &f), "");
+  ASSERT_TRUE(f.get("recursive").has_value());
+  EXPECT_EQ(*f.get("recursive"), "");
+  EXPECT_TRUE(f.has("x"));
+}
+
+TEST(ParseQuery, BadEscapeReportsGoTextAndKeepsTheRest) {
+  Form f;
+  EXPECT_EQ(parse_query("a=%zz&b=1", &f), "invalid URL escape \"%zz\"");
+  EXPECT_EQ(f.value("b"), "1");
+  EXPECT_EQ(parse_query("c=%4", &f), "invalid URL escape \"%4\"");
+}
+
+TEST(ParseQuery, SemicolonIsAnError) {
+  Form f;
+  EXPECT_EQ(parse_query("a=1;b=2", &f), "invalid semicolon separator in query");
+}
+
+TEST(ParseBool, AcceptsGoSpellingsOnly) {
+  for (const char* t : {"1", "t", "T", "TRUE", "true", "True"}) EXPECT_EQ(parse_bool(t), true) << t;
+  for (const char* f : {"0", "f", "F", "FALSE", "false", "False"}) EXPECT_EQ(parse_bool(f), false) << f;
+  for (const char* bad : {"", "yes", "tRUE", " true"}) EXPECT_FALSE(parse_bool(bad)) << bad;
+}
+
+TEST(ParseUint64, DecimalDigitsWithinRange) {
+  EXPECT_EQ(parse_uint64("18446744073709551615"), UINT64_MAX);
+  EXPECT_FALSE(parse_uint64("18446744073709551616"));
+  EXPECT_FALSE(parse_uint64("-1"));
+  EXPECT_FALSE(parse_uint64("+1"));
+  EXPECT_FALSE(parse_uint64("1.5"));
+  EXPECT_FALSE(parse_uint64(""));
+}
+
+TEST(MuxCleanPath, CleansButKeepsATrailingSlash) {
+  EXPECT_EQ(mux_clean_path("/v2/keys//a//b"), "/v2/keys/a/b");
+  EXPECT_EQ(mux_clean_path("/v2/keys/a/../b/./c/"), "/v2/keys/b/c/");
+  EXPECT_EQ(mux_clean_path("/v2/keys/"), "/v2/keys/");
+  EXPECT_EQ(mux_clean_path("/../.."), "/");
+  EXPECT_EQ(mux_clean_path(""), "/");
+}
+
+TEST(EscapePath, EscapesLikeGoUrlPaths) {
+  EXPECT_EQ(escape_path("/v2/keys/with space"), "/v2/keys/with%20space");
+  EXPECT_EQ(escape_path("/a:b@c=d&e+f$,;"), "/a:b@c=d&e+f$,;");
+  EXPECT_EQ(escape_path("/é"), "/%C3%A9");
+}
+
+TEST(SplitTarget, DecodesThePathOnly) {
+  std::string path, query;
+  ASSERT_TRUE(split_target("/v2/keys/enc%2Fkey?value=a%20b", &path, &query));
+  EXPECT_EQ(path, "/v2/keys/enc/key");
+  EXPECT_EQ(query, "value=a%20b");
+  EXPECT_FALSE(split_target("/v2/keys/%zz", &path, &query));
+}
+
+TEST(MediaType, ParsesTheTypeBeforeParameters) {
+  std::string m, err;
+  ASSERT_TRUE(parse_media_type("Application/X-WWW-Form-Urlencoded; charset=utf-8", &m, &err));
+  EXPECT_EQ(m, "application/x-www-form-urlencoded");
+  EXPECT_FALSE(parse_media_type("", &m, &err));
+  EXPECT_EQ(err, "mime: no media type");
+}
+
+}  // namespace
+}  // namespace arbor::http

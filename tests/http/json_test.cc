@@ -1,0 +1,95 @@
+#include "http/json.h"
+
+#include <gtest/gtest.h>
+
+namespace arbor::http {
+namespace {
+
+std::string Quote(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+TEST(JsonString, EscapesAsGoDoes) {
+  EXPECT_EQ(Quote("a\"b\\c"), R"("a\"b\\c")");
+  EXPECT_EQ(Quote("<a href='x'>&</a>"), R"("\u003ca href='x'\u003e\u0026\u003c/a\u003e")");
+  EXPECT_EQ(Quote("\n\r\t"), R"("\n\r\t")");
+  EXPECT_EQ(Quote(std::string("\x00\x01\x1f\b\f", 5)), R"("\u0000\u0001\u001f\u0008\u000c")");
+}
+
+TEST(JsonString, KeepsValidUtf8AndReplacesInvalidBytes) {
+  EXPECT_EQ(Quote("é€😀"), "\"é€😀\"");
+  EXPECT_EQ(Quote("a\xff" "b"), R"("a\ufffdb")");
+  EXPECT_EQ(Quote("\xe2\x82"), R"("\ufffd\ufffd")");  // A cut-off 3-byte sequence.
+  EXPECT_EQ(Quote("\xc0\xaf"), R"("\ufffd\ufffd")");  // Overlong.
+  EXPECT_EQ(Quote("\xe2\x80\xa8\xe2\x80\xa9"), R"("\u2028\u2029")");
+}
+
+TEST(Rfc3339Nano, TrimsTrailingZeros) {
+  EXPECT_EQ(format_rfc3339_nano(1763781913553480570), "2025-11-22T03:25:13.55348057Z");
+  EXPECT_EQ(format_rfc3339_nano(1763781913000000000), "2025-11-22T03:25:13Z");
+  EXPECT_EQ(format_rfc3339_nano(1763781913100000000), "2025-11-22T03:25:13.1Z");
+}
+
+store::NodeView File(std::string key, std::string value, uint64_t index) {
+  store::NodeView n;
+  n.key = std::move(key);
+  n.value = std::move(value);
+  n.has_value = true;
+  n.modified_index = n.created_index = index;
+  return n;
+}
+
+TEST(EventJson, SetWithPrevNodeInEtcdFieldOrder) {
+  store::Event ev;
+  ev.action = store::Action::kSet;
+  ev.node = File("/1/foo", "bar", 5);
+  ev.prev_node = File("/1/foo", "old", 4);
+  std::string out;
+  append_event_json(out, ev);
+  EXPECT_EQ(out,
+            R"({"action":"set","node":{"key":"/foo","value":"bar","modifiedIndex":5,"createdIndex":5},)"
+            R"("prevNode":{"key":"/foo","value":"old","modifiedIndex":4,"createdIndex":4}})");
+}
+
+TEST(EventJson, RootDirectoryHasNoKeyAndNoIndexes) {
+  store::Event ev;
+  ev.node.key = "/1";
+  ev.node.dir = true;
+  ev.node.nodes.push_back(File("/1/a", "", 4));
+  std::string out;
+  append_event_json(out, ev);
+  EXPECT_EQ(out,
+            R"({"action":"get","node":{"dir":true,"nodes":[{"key":"/a","value":"","modifiedIndex":4,"createdIndex":4}]}})");
+}
+
+TEST(EventJson, TtlFieldsAndNoValueOnSuccess) {
+  store::Event ev;
+  ev.action = store::Action::kCreate;
+  ev.node = File("/1/t", "v", 9);
+  ev.node.expiration = 1763781913553480570;
+  ev.node.ttl = 5;
+  std::string out;
+  append_event_json(out, ev);
+  EXPECT_EQ(out, R"({"action":"create","node":{"key":"/t","value":"v","expiration":"2025-11-22T03:25:13.55348057Z","ttl":5,"modifiedIndex":9,"createdIndex":9}})");
+  out.clear();
+  append_event_json(out, ev, /*omit_nodes=*/true);
+  EXPECT_EQ(out, R"({"action":"create"})");
+}
+
+TEST(ErrorJson, CauseTrimmedAndLeftOutWhenEmpty) {
+  std::string out;
+  append_error_json(out, store::Error{store::ErrorCode::kKeyNotFound, "/1/missing", 7});
+  EXPECT_EQ(out, R"({"errorCode":100,"message":"Key not found","cause":"/missing","index":7})");
+  out.clear();
+  append_error_json(out, store::Error{store::ErrorCode::kRootROnly, "/1", 3});
+  EXPECT_EQ(out, R"({"errorCode":107,"message":"Root is read only","index":3})");
+}
+
+TEST(MessageJson, IsAnHttpErrorBody) {
+  EXPECT_EQ(message_json("Not found"), R"({"message":"Not found"})");
+}
+
+}  // namespace
+}  // namespace arbor::http

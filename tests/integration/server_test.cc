@@ -1,0 +1,174 @@
+// Boots bin/arbor on a loopback port and checks exact replies, a long-poll watch, and that a
+// watcher whose client disconnects is freed at once.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <string>
+#include <thread>
+
+namespace {
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// Polls `cond` every 20 ms until it holds or `timeout` passes.
+bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return cond();
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (access("bin/arbor", X_OK) != 0) GTEST_SKIP() << "bin/arbor not built";
+    port_ = FreePort();
+    const int peer = FreePort();
+    const std::string client = "http://127.0.0.1:" + std::to_string(port_);
+    const std::string peer_url = "http://127.0.0.1:" + std::to_string(peer);
+    pid_ = fork();
+    if (pid_ == 0) {
+      execl("bin/arbor", "bin/arbor", "--name", "default", "--data-dir", "/tmp/arbor-it",
+            "--listen-client-urls", client.c_str(), "--advertise-client-urls", client.c_str(),
+            "--listen-peer-urls", peer_url.c_str(), "--initial-advertise-peer-urls",
+            peer_url.c_str(), "--initial-cluster", ("default=" + peer_url).c_str(),
+            "--log-level", "error", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    cli_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          auto r = cli_->Get("/v2/keys/");
+          return r && r->status == 200;
+        },
+        std::chrono::seconds(10)));
+  }
+
+  void TearDown() override {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  httplib::Result Put(const std::string& path, const std::string& form) {
+    return cli_->Put(path, form, "application/x-www-form-urlencoded");
+  }
+
+  uint64_t Watchers() {
+    auto r = cli_->Get("/v2/stats/store");
+    const std::string& b = r->body;
+    const size_t at = b.find("\"watchers\":");
+    return std::stoull(b.substr(at + 11));
+  }
+
+  int port_ = 0;
+  pid_t pid_ = -1;
+  std::unique_ptr<httplib::Client> cli_;
+};
+
+TEST_F(ServerTest, FreshMemberStartsAtIndexThree) {
+  auto r = cli_->Get("/v2/keys/");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("X-Etcd-Index"), "3");
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+  EXPECT_TRUE(r->has_header("X-Etcd-Cluster-Id"));
+  EXPECT_TRUE(r->has_header("X-Raft-Index"));
+  EXPECT_TRUE(r->has_header("X-Raft-Term"));
+  EXPECT_EQ(r->body, "{\"action\":\"get\",\"node\":{\"dir\":true}}\n");
+}
+
+TEST_F(ServerTest, SetGetAndErrorsHaveEtcdBodies) {
+  auto set = Put("/v2/keys/foo", "value=bar");
+  ASSERT_TRUE(set);
+  EXPECT_EQ(set->status, 201);
+  EXPECT_EQ(set->get_header_value("X-Etcd-Index"), "4");
+  EXPECT_EQ(set->body,
+            "{\"action\":\"set\",\"node\":{\"key\":\"/foo\",\"value\":\"bar\",\"modifiedIndex\":4,"
+            "\"createdIndex\":4}}\n");
+  auto again = Put("/v2/keys/foo", "value=baz");
+  EXPECT_EQ(again->status, 200);
+  EXPECT_NE(again->body.find("\"prevNode\":{\"key\":\"/foo\",\"value\":\"bar\""), std::string::npos);
+  auto missing = cli_->Get("/v2/keys/nope/a");
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(missing->get_header_value("X-Etcd-Index"), "5");
+  EXPECT_EQ(missing->body,
+            "{\"errorCode\":100,\"message\":\"Key not found\",\"cause\":\"/nope\",\"index\":5}\n");
+  auto bad = cli_->Get("/v2/keys/foo?recursive=yes");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(bad->get_header_value("X-Etcd-Index"), "0");
+}
+
+TEST_F(ServerTest, UnknownMethodAndPathAreTextReplies) {
+  auto r = cli_->Patch("/v2/keys/foo", "", "text/plain");
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(r->get_header_value("Allow"), "HEAD,GET,PUT,POST,DELETE");
+  EXPECT_EQ(r->body, "Method Not Allowed\n");
+  auto nf = cli_->Get("/v2/nothing");
+  EXPECT_EQ(nf->status, 404);
+  EXPECT_EQ(nf->body, "404 page not found\n");
+}
+
+TEST_F(ServerTest, LongPollWatchReturnsTheNextEvent) {
+  auto watch = std::async(std::launch::async, [&] {
+    httplib::Client c("127.0.0.1", port_);
+    return c.Get("/v2/keys/w?wait=true");
+  });
+  ASSERT_TRUE(WaitFor([&] { return Watchers() == 1; }, std::chrono::seconds(5)));
+  ASSERT_EQ(Put("/v2/keys/w", "value=1")->status, 201);
+  ASSERT_EQ(watch.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  auto r = watch.get();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("X-Etcd-Index"), "3");  // Index when the watch was made.
+  EXPECT_EQ(r->body,
+            "{\"action\":\"set\",\"node\":{\"key\":\"/w\",\"value\":\"1\",\"modifiedIndex\":4,"
+            "\"createdIndex\":4}}\n");
+  EXPECT_EQ(Watchers(), 0u);
+}
+
+TEST_F(ServerTest, DisconnectingWatcherIsFreedAtOnce) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port_));
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  const std::string req = "GET /v2/keys/d?wait=true HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
+  ASSERT_TRUE(WaitFor([&] { return Watchers() == 1; }, std::chrono::seconds(5)));
+  close(fd);
+  EXPECT_TRUE(WaitFor([&] { return Watchers() == 0; }, std::chrono::seconds(2)));
+}
+
+TEST_F(ServerTest, UncleanPathRedirects) {
+  auto r = cli_->Get("/v2/keys//a//b?x=1");
+  EXPECT_EQ(r->status, 301);
+  EXPECT_EQ(r->get_header_value("Location"), "/v2/keys/a/b?x=1");
+}
+
+}  // namespace
