@@ -57,5 +57,128 @@ TEST_F(NodeTest, ASingleMemberCampaignsCommitsAndHandsOutEachEntryOnce) {
   EXPECT_FALSE(n.has_ready());
 }
 
+// Raft §5 Figure 2 (persist before responding): TestNodeStep's Ready contract — a campaign's
+// Ready carries the new term and self-vote together with the vote requests, flagged must_sync.
+TEST_F(NodeTest, MessagesThatDependOnNewStateShareTheReadyThatPersistsIt) {
+  Node& n = Start(1, {1, 2, 3});
+  n.campaign();
+  Ready rd = Drive();
+  ASSERT_TRUE(rd.hard_state.has_value());
+  EXPECT_EQ(rd.hard_state->term, 1u);
+  EXPECT_EQ(rd.hard_state->vote, 1u);
+  EXPECT_TRUE(rd.must_sync);
+  EXPECT_EQ(rd.messages.size(), 2u);
+  // A follower's append acknowledgement arrives with the entries it acknowledges.
+  MemoryStorage fs;
+  Config c;
+  c.id = 2;
+  c.peers = {1, 2, 3};
+  c.storage = &fs;
+  Node f(c);
+  Message app = M(MessageType::kApp, 1, 2, 1);
+  app.entries = {E(1, 1, "x")};
+  ASSERT_TRUE(f.step(app).ok());
+  Ready frd = f.ready();
+  EXPECT_EQ(frd.entries, app.entries);
+  ASSERT_EQ(frd.messages.size(), 1u);
+  EXPECT_EQ(frd.messages[0].type, MessageType::kAppResp);
+  EXPECT_TRUE(frd.must_sync);
+}
+
+// Checklist (node API): TestNodeStep / TestRawNodeStep / TestIsLocalMsg.
+TEST_F(NodeTest, LocalMessageTypesFromTheNetworkAndUnknownRespondersAreRefused) {
+  Node& n = Start(1, {1, 2, 3});
+  for (MessageType t : {MessageType::kHup, MessageType::kBeat, MessageType::kUnreachable,
+                        MessageType::kSnapStatus, MessageType::kCheckQuorum}) {
+    EXPECT_TRUE(is_local_message(t));
+    EXPECT_EQ(n.step(M(t, 2, 1, 1)).error(), StepError::kLocalMessage);
+  }
+  EXPECT_FALSE(is_local_message(MessageType::kApp));
+  EXPECT_EQ(n.step(M(MessageType::kAppResp, 9, 1, 1)).error(), StepError::kUnknownPeer);
+  EXPECT_TRUE(n.step(M(MessageType::kHeartbeat, 2, 1, 1)).ok());
+}
+
+// Checklist (node API): TestNodePropose / TestNodeProposeWaitDropped / TestNodeTick / TestRawNodeStatus.
+TEST_F(NodeTest, ProposalsFailWithoutALeaderAndStatusReportsTheState) {
+  Node& n = Start(1, {1, 2, 3});
+  EXPECT_EQ(n.propose("x").error(), StepError::kProposalDropped);
+  const int before = n.raft().election_elapsed();
+  n.tick();
+  EXPECT_EQ(n.raft().election_elapsed(), before + 1);
+  Node& solo = Start(1, {1});
+  solo.campaign();
+  Drive();
+  Status st = solo.status();
+  EXPECT_EQ(st.id, 1u);
+  EXPECT_EQ(st.soft_state, (SoftState{1, StateType::kLeader}));
+  EXPECT_EQ(st.hard_state, (HardState{1, 1, 1}));
+  EXPECT_EQ(st.applied, 1u);
+  EXPECT_EQ(st.progress.at(1).match, 1u);
+}
+
+// Checklist (node API): TestSoftStateEqual / TestIsHardStateEqual / TestDescribeEntry.
+TEST(StateEqualityTest, StatesCompareFieldByField) {
+  EXPECT_EQ((SoftState{1, StateType::kLeader}), (SoftState{1, StateType::kLeader}));
+  EXPECT_NE((SoftState{1, StateType::kLeader}), (SoftState{1, StateType::kFollower}));
+  EXPECT_NE((HardState{1, 2, 3}), (HardState{1, 2, 4}));
+  EXPECT_TRUE(HardState{}.empty());
+  EXPECT_STREQ(to_string(MessageType::kPreVoteResp), "MsgPreVoteResp");
+  EXPECT_STREQ(to_string(StateType::kPreCandidate), "pre-candidate");
+}
+
+// Checklist (node API): TestCommitPagination / TestNodeCommitPaginationAfterRestart /
+// TestRawNodeCommitPaginationAfterRestart — committed entries are paged, never skipped.
+TEST_F(NodeTest, CommittedEntriesArePagedBySizeAndNoneIsSkippedAfterARestart) {
+  std::vector<Entry> ents;
+  for (uint64_t i = 1; i <= 10; ++i) ents.push_back(E(i, 1, std::string(100, 'a')));
+  storage_.append(ents);
+  storage_.set_hard_state(HardState{1, 1, 10});
+  Config c;
+  c.id = 1;
+  c.peers = {1};
+  c.storage = &storage_;
+  c.applied = 2;  // The state machine had applied up to 2 before the restart.
+  c.max_committed_size_per_ready = 250;
+  node_ = std::make_unique<Node>(c);
+  uint64_t next = 3;
+  while (node_->has_ready()) {
+    Ready rd = Drive();
+    EXPECT_LE(rd.committed_entries.size(), 2u);
+    for (const Entry& e : rd.committed_entries) EXPECT_EQ(e.index, next++);
+  }
+  EXPECT_EQ(next, 11u);
+}
+
+// Raft §7: TestRawNodeRestartFromSnapshot — restart resumes after the snapshot.
+TEST_F(NodeTest, ARestartFromSnapshotAndLogAppliesOnlyWhatFollowsTheSnapshot) {
+  ASSERT_TRUE(storage_.apply_snapshot(Snapshot{SnapshotMeta{2, 1, ConfState{{1, 2}, {}}}, "sm"}));
+  storage_.append(std::vector<Entry>{E(3, 1, "c"), E(4, 1, "d")});
+  storage_.set_hard_state(HardState{1, 1, 3});
+  Config c;
+  c.id = 1;
+  c.storage = &storage_;
+  c.applied = 2;
+  node_ = std::make_unique<Node>(c);
+  EXPECT_EQ(node_->raft().voters(), (std::vector<uint64_t>{1, 2}));
+  Ready rd = Drive();
+  EXPECT_EQ(rd.committed_entries, (std::vector<Entry>{E(3, 1, "c")}));
+  EXPECT_FALSE(rd.hard_state.has_value());  // Unchanged since it was loaded.
+  EXPECT_TRUE(rd.messages.empty());
+}
+
+// Checklist (node API): TestRawNodeConsumeReady / TestNodeAdvance — advance marks the Ready's
+// entries stable and its committed entries applied.
+TEST_F(NodeTest, AdvanceStabilizesAndAppliesWhatTheReadyHeld) {
+  Node& n = Start(1, {1});
+  n.campaign();
+  Ready rd = n.ready();
+  EXPECT_TRUE(n.has_ready());  // Until advanced, the entries are still unstable.
+  storage_.append(rd.entries);
+  n.advance(rd);
+  EXPECT_FALSE(n.has_ready());
+  EXPECT_EQ(n.raft().log().applied(), 1u);
+  EXPECT_TRUE(n.raft().log().unstable_entries().empty());
+}
+
 }  // namespace
 }  // namespace arbor::raft
