@@ -11,7 +11,7 @@ BUILD_PKGS := g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev l
 TEST_PKGS  := curl python3 etcd-server etcd-client python3-etcd
 PKGS       := $(BUILD_PKGS) $(TEST_PKGS)
 
-.PHONY: all build deps test unit conformance run clean format bench
+.PHONY: all build deps test unit conformance run clean format bench raft-soak
 
 all: build
 
@@ -49,6 +49,10 @@ bench: build
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h')
+
+# The randomised raft test over 100,000 seeds (`make test` runs 1,000; see tests/raft/randomized_test.cc).
+raft-soak: build
+	@ARBOR_RAFT_SEEDS=100000 $(BUILD)/raft_test --gtest_filter='RandomizedTest.*'
 
 clean:
 	rm -rf $(BUILD) bin

@@ -270,6 +270,22 @@ TEST_F(PreVoteTest, APreVoteRejectionCarryingAHigherTermMakesThePreCandidateFoll
   EXPECT_EQ(r.term(), 4u);
 }
 
+// Dissertation §9.6: TestPreVoteMigrationCanCompleteElection — a cluster where only some
+// members use PreVote (during a rolling upgrade) still elects leaders.
+TEST_F(PreVoteTest, AMixedPreVoteClusterStillElects) {
+  MiniCluster net;
+  net.add(New(1, {1, 2, 3}, {}, Opts{.pre_vote = true}));
+  net.add(New(2, {1, 2, 3}, {}, Opts{.pre_vote = false}));
+  net.add(New(3, {1, 2, 3}, {}, Opts{.pre_vote = true}));
+  net.campaign(2);
+  EXPECT_EQ(net.at(2).state(), StateType::kLeader);
+  net.isolate(2);
+  net.at(3).become_follower(net.at(3).term(), kNone);  // Leader gone: leases lapse.
+  net.at(1).become_follower(net.at(1).term(), kNone);
+  net.campaign(1);
+  EXPECT_EQ(net.at(1).state(), StateType::kLeader);
+}
+
 // ---------------------------------------------------------------- Leadership transfer (§3.10)
 
 class TransferCluster : public TransferTest {
@@ -342,6 +358,21 @@ TEST_F(TransferCluster, ASecondTransferOrRemovingTheTransfereeReplacesOrAbortsTh
   EXPECT_EQ(net_.at(1).lead_transferee(), kNone);
   Transfer(2);  // Another target, reachable: completes.
   EXPECT_EQ(net_.at(2).state(), StateType::kLeader);
+}
+
+// Dissertation §3.10: TestLeaderTransferReceiveHigherTermVote.
+TEST_F(TransferCluster, AHigherTermElectionDuringATransferEndsIt) {
+  net_.isolate(3);
+  Transfer(3);
+  // A vote request of a higher term that bypasses the lease (itself from a transfer).
+  Message vote = M(MessageType::kVote, 2, 1, net_.at(1).term() + 1);
+  vote.index = 100;
+  vote.log_term = 100;
+  vote.context = std::string(kCampaignTransfer);
+  Step(net_.at(1), vote);
+  EXPECT_EQ(net_.at(1).lead_transferee(), kNone);
+  EXPECT_EQ(net_.at(1).state(), StateType::kFollower);
+  EXPECT_EQ(net_.at(1).vote(), 2u);
 }
 
 }  // namespace

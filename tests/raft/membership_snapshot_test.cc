@@ -178,6 +178,21 @@ TEST_F(SnapshotTest, AFollowerInstallsANewerSnapshotWithItsConfiguration) {
   EXPECT_EQ(resp[0].index, 11u);
 }
 
+// Raft §7 / learners: TestRestoreVoterToLearner / TestRestoreLearnerPromotion /
+// TestLearnerReceiveSnapshot — the snapshot's configuration decides what this member is.
+TEST_F(SnapshotTest, TheSnapshotsConfigurationCanDemoteOrPromoteThisMember) {
+  Raft& voter = New(3, {1, 2, 3});
+  Message m = M(MessageType::kSnap, 1, 3, 2);
+  m.snapshot = Snapshot{SnapshotMeta{11, 11, ConfState{{1, 2}, {3}}}, "sm"};
+  Step(voter, m);
+  EXPECT_FALSE(voter.promotable());
+  EXPECT_EQ(voter.log().committed(), 11u);  // A learner installs snapshots like anyone.
+  Raft& learner = New(3, {1, 2, 3}, {}, Opts{.learners = {3}});
+  m.snapshot = Snapshot{SnapshotMeta{11, 11, ConfState{{1, 2, 3}, {}}}, "sm"};
+  Step(learner, m);
+  EXPECT_TRUE(learner.promotable());
+}
+
 // Raft §7: TestRestoreIgnoreSnapshot.
 TEST_F(SnapshotTest, ASnapshotAtOrBelowCommitIsIgnoredButAMatchingOneAdvancesCommit) {
   Raft& r = New(1, {1, 2}, {1, 1, 1});

@@ -159,6 +159,36 @@ TEST_F(NetworkTest, ALeaderRemovedFromTheClusterStepsDownAndTheRestContinue) {
   EXPECT_EQ(net.applied(2), std::vector<std::string>{"after"});
 }
 
+// Dissertation §3.10: TestLeaderTransferAfterSnapshot — the transferee is first caught up by
+// snapshot, then takes over.
+TEST_F(NetworkTest, ATransfereeBehindACompactionGetsTheSnapshotThenLeads) {
+  Network& net = Start({1, 2, 3});
+  Elect(1);
+  net.isolate(3);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(net.propose(1, "v").ok());
+  net.stabilize();
+  net.compact(1);
+  net.heal();
+  net.transfer_leadership(1, 3);
+  net.stabilize();
+  net.run(2);
+  EXPECT_EQ(net.leader(), 3u);
+  EXPECT_EQ(net.counts().snapshots_installed, 1u);
+}
+
+// Dissertation §6.4: TestNodeReadIndexToOldLeader — a read forwarded to a deposed leader
+// travels on to the current one and is still answered.
+TEST_F(NetworkTest, AReadForwardedThroughAnOldLeaderIsStillAnswered) {
+  Network& net = Start({1, 2, 3});
+  Elect(1);
+  net.transfer_leadership(1, 2);
+  net.stabilize();
+  ASSERT_EQ(net.leader(), 2u);
+  ASSERT_TRUE(net.read_index(3, "r").ok());
+  net.stabilize();
+  EXPECT_EQ(net.take_read_states(3).size(), 1u);
+}
+
 // Checklist (rawnode): TestRawNodeBoundedLogGrowthWithPartition.
 TEST_F(NetworkTest, APartitionedLeadersUncommittedLogStaysBounded) {
   Network& net = Start({1, 2, 3});

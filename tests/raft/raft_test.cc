@@ -300,11 +300,13 @@ TEST_F(RaftTest, TheLeaderBringsEveryFigure7FollowerIntoAgreement) {
       {1, 1, 1, 4, 4, 4, 4},                    // (e) conflicting suffix
       {1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3},        // (f) long conflicting suffix
   };
+  for (bool pre_vote : {false, true}) {  // TestLeaderElectionOverwriteNewerLogsPreVote too.
   for (const std::vector<uint64_t>& f : followers) {
     MiniCluster net;
-    Raft& leader = New(1, {1, 2, 3}, leader_log);
-    Raft& follower = New(2, {1, 2, 3}, f);
-    Raft& voter = New(3, {1, 2, 3}, leader_log);
+    const Opts o{.pre_vote = pre_vote};
+    Raft& leader = New(1, {1, 2, 3}, leader_log, o);
+    Raft& follower = New(2, {1, 2, 3}, f, o);
+    Raft& voter = New(3, {1, 2, 3}, leader_log, o);
     net.add(leader);
     net.add(follower);
     net.add(voter);
@@ -316,6 +318,7 @@ TEST_F(RaftTest, TheLeaderBringsEveryFigure7FollowerIntoAgreement) {
     ASSERT_EQ(leader.state(), StateType::kLeader);
     net.propose(1);
     EXPECT_EQ(LogTerms(follower), LogTerms(leader)) << "follower of length " << f.size();
+  }
   }
 }
 
