@@ -1,0 +1,150 @@
+// The vocabulary of the UI tests: start a cluster member on free loopback ports (bin/arbor when it
+// serves /ui/ itself, else real etcd plus the static server), talk to it as "another client", drive
+// the page in headless Debian Chromium, and wait with deadlines.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { startStaticServer } from './static_server.mjs';
+
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const arborBin = path.join(repo, 'bin/arbor');
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Polls `fn` until it returns a truthy value, or throws after `timeoutMs` naming `what`.
+export async function eventually(what, fn, timeoutMs = 10000, everyMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) { last = e; }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+// "Another client": plain HTTP to the v2 API, with optional basic auth.
+export class Client {
+  constructor(base, auth) { this.base = base; this.auth = auth; }
+  async req(method, p, { form, json } = {}) {
+    const headers = {};
+    if (this.auth) headers.Authorization = 'Basic ' + Buffer.from(this.auth).toString('base64');
+    let body;
+    if (form) body = new URLSearchParams(form);
+    if (json) { body = JSON.stringify(json); headers['Content-Type'] = 'application/json'; }
+    const res = await fetch(this.base + p, { method, headers, body, signal: AbortSignal.timeout(10000) });
+    const text = await res.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+    return { status: res.status, data, index: Number(res.headers.get('x-etcd-index')) };
+  }
+  key(k) { return '/v2/keys' + k.split('/').map(encodeURIComponent).join('/'); }
+  set(k, value, extra = '') { return this.req('PUT', this.key(k) + extra, { form: { value } }); }
+  mkdir(k) { return this.req('PUT', this.key(k) + '?dir=true'); }
+  get(k, q = '') { return this.req('GET', this.key(k) + q); }
+  del(k, q = '') { return this.req('DELETE', this.key(k) + q); }
+  async setMany(entries, parallel = 16) {
+    let i = 0;
+    const worker = async () => {
+      while (i < entries.length) {
+        const [k, v] = entries[i++];
+        const r = await this.set(k, v);
+        if (r.status >= 300) throw new Error(`PUT ${k}: ${r.status} ${JSON.stringify(r.data)}`);
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, worker));
+  }
+}
+
+async function httpOk(url) {
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await r.arrayBuffer();
+    return r.status === 200;
+  } catch { return false; }
+}
+
+// One cluster member and the URL of the page that talks to it.
+// kind: 'arbor' (bin/arbor serves the page), 'etcd' (etcd + static server).
+export class Server {
+  static async start(want = process.env.UI_TEST_SERVER || 'auto') {
+    if (want !== 'etcd' && fs.existsSync(arborBin)) {
+      const s = new Server();
+      await s.spawnMember('arbor');
+      if (await httpOk(`${s.api}/ui/`)) return s;
+      await s.stop();
+      if (want === 'arbor') throw new Error('bin/arbor does not serve /ui/');
+    }
+    const s = new Server();
+    await s.spawnMember('etcd');
+    s.static = await startStaticServer(0);
+    s.pageBase = `http://127.0.0.1:${s.static.address().port}`;
+    return s;
+  }
+
+  async spawnMember(kind) {
+    this.kind = kind;
+    this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-ui-'));
+    const client = await freePort();
+    let peer = await freePort();
+    while (peer === client) peer = await freePort();
+    this.api = `http://127.0.0.1:${client}`;
+    this.pageBase = this.api;
+    const peerUrl = `http://127.0.0.1:${peer}`;
+    const args = ['--name', 'ui', '--data-dir', path.join(this.dataDir, 'data'),
+      '--listen-client-urls', this.api, '--advertise-client-urls', this.api,
+      '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl,
+      '--initial-cluster', `ui=${peerUrl}`];
+    if (kind === 'etcd') args.push('--enable-v2=true');
+    const bin = kind === 'etcd' ? 'etcd' : arborBin;
+    const log = fs.openSync(path.join(this.dataDir, 'server.log'), 'a');
+    this.proc = spawn(bin, args, { stdio: ['ignore', log, log] });
+    this.exited = false;
+    this.proc.on('exit', () => { this.exited = true; });
+    await eventually(`${kind} to answer on ${this.api}`, async () => {
+      if (this.exited) throw new Error(`${kind} exited; see ${this.dataDir}/server.log`);
+      const r = await fetch(`${this.api}/v2/keys/`, { signal: AbortSignal.timeout(1000) });
+      await r.arrayBuffer();
+      return r.status === 200;
+    }, 15000);
+    this.client = new Client(this.api);
+  }
+
+  get description() {
+    return this.kind === 'arbor' ? `bin/arbor at ${this.api} (page from the server itself)`
+      : `etcd ${this.api} + static page server ${this.pageBase}`;
+  }
+
+  // The page URL; `hash` like "#/keys/a". In etcd mode the API base goes in ?api=.
+  pageUrl(hash = '') {
+    const q = this.kind === 'etcd' ? `?api=${encodeURIComponent(this.api)}` : '';
+    return `${this.pageBase}/ui/${q}${hash}`;
+  }
+
+  async stop() {
+    if (this.static) await new Promise((r) => this.static.close(r));
+    this.static = null;
+    if (this.proc && !this.exited) {
+      const gone = new Promise((r) => this.proc.once('exit', r));
+      this.proc.kill('SIGTERM');
+      const t = setTimeout(() => { if (!this.exited) this.proc.kill('SIGKILL'); }, 3000);
+      await gone;
+      clearTimeout(t);
+    }
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,395 @@
+// End-to-end tests of the web UI in headless Debian Chromium (playwright-core drives
+// /usr/bin/chromium; nothing downloads a browser). Each test is a short story a user could tell.
+//
+//   node tests/ui/run.mjs [name-substring]     (or: make ui-test)
+// UI_TEST_SERVER=etcd|arbor forces the server; by default bin/arbor when it serves /ui/, else etcd.
+// Screenshots of the main views go to docs/screenshots/.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { Server, Client, eventually, sleep, repo } from './lib.mjs';
+import { checkEmbeddedAssets } from './assets_check.mjs';
+
+const shots = path.join(repo, 'docs/screenshots');
+fs.mkdirSync(shots, { recursive: true });
+const only = process.argv[2];
+const kTestTimeoutMs = 90000;
+
+const tests = [];
+const test = (name, fn, opts = {}) => tests.push({ name, fn, ...opts });
+
+function assert(cond, msg) { if (!cond) throw new Error(`assertion failed: ${msg}`); }
+function eq(actual, expected, what) {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  }
+}
+
+// --- page vocabulary -----------------------------------------------------------------------------
+
+async function open(ctx, server, hash = '') {
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(10000);
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
+  await page.goto(server.pageUrl(hash), { timeout: 15000 });
+  return page;
+}
+
+const row = (page, key) => page.locator(`.tree-row[data-key="${key.replace(/"/g, '\\"')}"]`);
+
+async function expandRow(page, key) {
+  await row(page, key).waitFor();
+  if (await row(page, key).getAttribute('aria-expanded') !== 'true') await row(page, key).locator('.twisty').click();
+  await page.waitForSelector(`.tree-row[data-key="${key}"][aria-expanded="true"]`);
+}
+
+async function selectKey(page, key) {
+  await page.fill('#goto', key);
+  await page.press('#goto', 'Enter');
+  await page.waitForFunction((k) => document.querySelector('.key-title')?.textContent === k, key);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(shots, name) });
+}
+
+// --- tests ---------------------------------------------------------------------------------------
+
+test('create a tree through the UI and browse it', async ({ ctx, server }) => {
+  const page = await open(ctx, server);
+  await page.waitForSelector('.tree-row[data-key="/"]');
+  await page.click('.tree-row[data-key="/"] .name');
+  await page.click('#new-dir');
+  await page.fill('#create-name', 'app');
+  await page.click('#create');
+  await page.waitForFunction(() => document.querySelector('.key-title')?.textContent === '/app');
+  await page.click('#new-key');
+  await page.fill('#create-name', 'config');
+  await page.fill('#create-value', '{"replicas":3,"image":"web:1.2","ports":[80,443]}');
+  await page.click('#create');
+  await page.waitForFunction(() => document.querySelector('.key-title')?.textContent === '/app/config');
+  await page.click('.tree-row[data-key="/app"] .name');
+  await page.click('#new-key');
+  await page.fill('#create-name', 'db/url');
+  await page.fill('#create-value', 'postgres://db:5432/app');
+  await page.fill('.ttl-input', '3600');
+  await page.click('#create');
+  await page.waitForFunction(() => document.querySelector('.key-title')?.textContent === '/app/db/url');
+
+  // The UI wrote what it said it would.
+  const c = await server.client.get('/app/config');
+  eq(c.data.node.value, '{"replicas":3,"image":"web:1.2","ports":[80,443]}', 'value of /app/config');
+  const u = await server.client.get('/app/db/url');
+  assert(u.data.node.ttl > 3500, 'TTL of /app/db/url is set');
+
+  // More of the tree, written by someone else, appears on reload.
+  await server.client.setMany([['/app/name', 'shop'], ['/app/feature/dark-mode', 'on'],
+    ['/app/feature/beta', 'off'], ['/svc/api/addr', '10.0.0.7:8080']]);
+  await page.reload();
+  await page.waitForSelector('.tree-row[data-key="/app"]');
+  await expandRow(page, '/app');
+  await page.waitForSelector('.tree-row[data-key="/app/feature"]');
+  await expandRow(page, '/app/feature');
+  await expandRow(page, '/svc');
+  await page.waitForSelector('.tree-row[data-key="/app/feature/beta"]');
+  await page.click('.tree-row[data-key="/app/config"] .name');
+  await page.waitForFunction(() => document.querySelector('#value')?.textContent.includes('"replicas": 3'));
+  const pretty = await page.textContent('#value');
+  assert(pretty.includes('\n  "image": "web:1.2"'), 'JSON value is pretty-printed');
+  const created = await page.textContent('tr[data-field="createdIndex"] td');
+  eq(Number(created), c.data.node.createdIndex, 'createdIndex shown');
+  await shot(page, 'tree.png');
+
+  // The TTL counts down live.
+  await page.click('.tree-row[data-key="/app/db/url"] .name');
+  await page.waitForFunction(() => document.querySelector('#ttl-live')?.textContent.includes('s)'));
+  const t1 = await page.textContent('#ttl-live');
+  await sleep(2200);
+  const t2 = await page.textContent('#ttl-live');
+  assert(t1 !== t2, `TTL counts down (${t1} then ${t2})`);
+  await shot(page, 'details.png');
+
+  // The filter narrows the loaded rows to matches and their ancestors.
+  await page.fill('#filter', 'beta');
+  await eventually('filter to apply', async () => (await page.locator('.tree-row').count()) === 4);
+  eq(await page.$$eval('.tree-row', (rs) => rs.map((r) => r.dataset.key)),
+    ['/', '/app', '/app/feature', '/app/feature/beta'], 'rows matching "beta"');
+  await page.fill('#filter', '');
+  assert(page.errors.length === 0, `no page errors: ${page.errors.join('; ')}`);
+});
+
+test('a directory with thousands of children stays responsive', async ({ ctx, server }) => {
+  const n = 3000;
+  await server.client.setMany(Array.from({ length: n }, (_, i) => [`/big/k${String(i).padStart(5, '0')}`, `v${i}`]), 32);
+  const page = await open(ctx, server);
+  await page.waitForSelector('.tree-row[data-key="/big"]');
+  const t0 = Date.now();
+  await expandRow(page, '/big');
+  await page.waitForSelector('.tree-row[data-key="/big/k00000"]');
+  const ms = Date.now() - t0;
+  const rendered = await page.locator('.tree-row').count();
+  assert(rendered < 150, `only the rows in view are in the DOM (${rendered} of ${n + 2})`);
+  // Scroll to the end: the last child is rendered, and still only a window of rows.
+  await page.$eval('#tree', (t) => { t.scrollTop = t.scrollHeight; });
+  await page.waitForSelector(`.tree-row[data-key="/big/k${String(n - 1).padStart(5, '0')}"]`);
+  assert((await page.locator('.tree-row').count()) < 150, 'still virtualised after scrolling');
+  await page.fill('#filter', 'k01234');
+  await eventually('filtered rows', async () => (await page.locator('.tree-row').count()) === 3);
+  console.log(`    (expanding ${n} children took ${ms} ms)`);
+  assert(ms < 5000, `expanding ${n} children took ${ms} ms`);
+});
+
+test('edit a key: a compare-and-swap on the index the user saw', async ({ ctx, server }) => {
+  await server.client.set('/edit/greeting', 'hello');
+  const before = (await server.client.get('/edit/greeting')).data.node;
+  const page = await open(ctx, server, '#/keys/edit/greeting');
+  await page.waitForFunction(() => document.querySelector('#value')?.textContent === 'hello');
+  await page.click('#edit');
+  await page.fill('#edit-value', 'hello, world');
+  await page.click('#save');
+  await page.waitForFunction(() => document.querySelector('#value')?.textContent === 'hello, world');
+  const after = (await server.client.get('/edit/greeting')).data.node;
+  eq(after.value, 'hello, world', 'stored value');
+  eq(after.createdIndex, before.createdIndex, 'createdIndex kept (compareAndSwap, not set)');
+  assert(after.modifiedIndex > before.modifiedIndex, 'modifiedIndex moved');
+  eq(Number(await page.textContent('tr[data-field="modifiedIndex"] td')), after.modifiedIndex, 'new modifiedIndex shown');
+});
+
+test('lose an edit race and see the conflict', async ({ ctx, server }) => {
+  await server.client.set('/race/motd', 'version one');
+  const page = await open(ctx, server, '#/keys/race/motd');
+  await page.waitForFunction(() => document.querySelector('#value')?.textContent === 'version one');
+  await page.click('#edit');
+  await page.fill('#edit-value', 'my version');
+  // Another client writes while the user is typing.
+  await server.client.set('/race/motd', 'their version');
+  await page.click('#save');
+  await page.waitForSelector('#conflict');
+  eq(await page.textContent('#theirs'), 'their version', 'current value shown');
+  eq(await page.textContent('#mine'), 'my version', 'the loser\'s value shown');
+  eq((await server.client.get('/race/motd')).data.node.value, 'their version', 'nothing overwritten');
+  await shot(page, 'conflict.png');
+  // The user chooses to overwrite: a new compare-and-swap on the index they now saw.
+  await page.click('#overwrite');
+  await page.waitForFunction(() => document.querySelector('#value')?.textContent === 'my version');
+  eq((await server.client.get('/race/motd')).data.node.value, 'my version', 'overwritten on purpose');
+
+  // Second round: the user takes theirs.
+  await page.click('#edit');
+  await page.fill('#edit-value', 'another try');
+  await server.client.set('/race/motd', 'newest');
+  await page.click('#save');
+  await page.waitForSelector('#conflict');
+  await page.click('#take-theirs');
+  await page.waitForFunction(() => document.querySelector('#value')?.textContent === 'newest');
+  eq((await server.client.get('/race/motd')).data.node.value, 'newest', 'theirs kept');
+});
+
+test('delete a directory after confirming how many keys go', async ({ ctx, server }) => {
+  await server.client.setMany([['/old/a', '1'], ['/old/b', '2'], ['/old/sub/c', '3'], ['/old/sub/deeper/d', '4'],
+    ['/old/sub/deeper/e', '5']]);
+  await server.client.set('/keep', 'yes');
+  const page = await open(ctx, server, '#/keys/old');
+  await page.waitForFunction(() => document.querySelector('.key-title')?.textContent === '/old');
+  await page.click('#delete');
+  await page.waitForSelector('#confirm-delete #delete-count');
+  eq(await page.getAttribute('#delete-count', 'data-keys'), '5', 'keys counted');
+  eq(await page.getAttribute('#delete-count', 'data-dirs'), '2', 'subdirectories counted');
+  assert((await page.textContent('#delete-count')).includes('5 keys in 2 subdirectories'), 'count named');
+  await shot(page, 'delete-confirm.png');
+  // Cancelling deletes nothing.
+  await page.click('#confirm-delete button[data-value="false"]');
+  eq((await server.client.get('/old/a')).status, 200, 'kept after cancel');
+  await page.click('#delete');
+  await page.click('#confirm-delete button[data-value="true"]');
+  await eventually('/old to be gone', async () => (await server.client.get('/old')).status === 404);
+  await page.waitForSelector('.tree-row[data-key="/old"]', { state: 'detached' });
+  eq((await server.client.get('/keep')).status, 200, 'siblings untouched');
+});
+
+test('watch events arrive while another client writes, across a network outage', async ({ ctx, server }) => {
+  await server.client.set('/w/a', 'one');
+  const page = await open(ctx, server, '#/watch');
+  await page.fill('#watch-key', '/w');
+  await page.check('#watch-recursive');
+  await page.click('#watch-start');
+  await page.waitForSelector('#watch-status.live');
+  await sleep(300);
+  await server.client.set('/w/a', 'two');
+  await server.client.set('/w/b/c', '<b>not bold</b>');
+  await server.client.del('/w/a');
+  await eventually('3 events', async () => (await page.locator('tr.event').count()) === 3);
+  const events = await page.$$eval('tr.event', (rs) => rs.map((r) => [...r.children].slice(2).map((td) => td.textContent)));
+  eq(events.reverse(), [['set', '/w/a', 'one', 'two'], ['set', '/w/b/c', '—', '<b>not bold</b>'],
+    ['delete', '/w/a', 'two', '—']], 'events: action, key, old, new');
+  const indexes = await page.$$eval('tr.event', (rs) => rs.map((r) => Number(r.dataset.index)));
+  assert(indexes[0] > indexes[1] && indexes[1] > indexes[2], 'newest first, increasing indexes');
+  await shot(page, 'watch.png');
+
+  // The network fails under the next long poll; writes happen meanwhile; when it comes back the
+  // panel resumes from its waitIndex and shows every one of them.
+  const broken = (route) => route.abort('connectionreset');
+  await page.route(/wait=true/, broken);
+  try {
+    await server.client.set('/w/a', 'three');  // ends the long poll in flight; the next one fails
+    await page.waitForSelector('#watch-status.warn', { timeout: 15000 });
+    await server.client.set('/w/while-offline', 'not missed');
+    await server.client.set('/w/a', 'four');
+  } finally {
+    await page.unroute(/wait=true/, broken);
+  }
+  await eventually('the writes made while offline', async () =>
+    (await page.locator('tr.event').count()) === 6, 20000);
+  eq(await page.$$eval('tr.event', (rs) => rs.slice(0, 3).reverse().map((r) => r.children[3].textContent + '=' + r.children[5].textContent)),
+    ['/w/a=three', '/w/while-offline=not missed', '/w/a=four'], 'events across the outage, in order');
+  await server.client.set('/w/after', 'back');
+  await eventually('a write after reconnecting', async () =>
+    (await page.locator('tr.event[data-key="/w/after"]').count()) === 1);
+  eq(await page.locator('tr.event').count(), 7, 'no event lost or repeated');
+});
+
+test('the watch recovers by itself from "index cleared" (errorCode 401)', async ({ ctx, server }) => {
+  // More than the 1000 events etcd keeps, so a watch from index 1 is refused with 401.
+  await server.client.setMany(Array.from({ length: 1010 }, (_, i) => [`/churn/k${i % 50}`, String(i)]), 32);
+  const page = await open(ctx, server, '#/watch');
+  await page.fill('#watch-key', '/hc');
+  await page.fill('#watch-from', '1');
+  await page.click('#watch-start');
+  await page.waitForSelector('tr.notice');
+  assert((await page.textContent('tr.notice')).includes('History cleared'), 'says what happened');
+  await page.waitForSelector('#watch-status.live');
+  await server.client.set('/hc/x', 'after the resync');
+  await eventually('an event after the resync', async () =>
+    (await page.locator('tr.event[data-key="/hc/x"]').count()) === 1);
+});
+
+test('a value holding <script> is shown as text and never runs', async ({ ctx, server }) => {
+  const evil = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
+  await server.client.set('/xss/value', evil);
+  await server.client.set('/xss/<img src=y onerror="window.__pwned=3">', 'key name with markup');
+  const page = await open(ctx, server, '#/keys/xss/value');
+  await page.waitForFunction(() => document.querySelector('#value') != null);
+  eq(await page.textContent('#value'), evil, 'the value, as text');
+  await expandRow(page, '/xss');
+  await page.waitForSelector('.tree-row[data-key^="/xss/<img"]');
+  await page.click('#edit');
+  await sleep(300);
+  eq(await page.evaluate(() => window.__pwned), undefined, 'no script ran');
+  eq(await page.evaluate(() => document.querySelectorAll('#details script, #details img, #tree img, #tree script').length), 0,
+    'no element made from data');
+  await page.click('#cancel');
+  await shot(page, 'script-as-text.png');
+});
+
+test('the cluster view shows members, health, leader and store counters', async ({ ctx, server }) => {
+  const page = await open(ctx, server, '#/cluster');
+  await page.waitForSelector('#members tr.member');
+  await page.waitForFunction(() => document.querySelector('#members .health')?.textContent === 'healthy');
+  eq(await page.textContent('#members tr.member td'), 'ui', 'member name');
+  assert((await page.textContent('#members tr.member')).includes('leader'), 'leader marked');
+  const sets = Number(await page.textContent('#store-stats [data-name="setsSuccess"] .n'));
+  assert(sets >= 0, 'store counters shown');
+  // It refreshes by itself.
+  const first = await page.textContent('#cluster-updated');
+  await eventually('a refresh', async () => (await page.textContent('#cluster-updated')) !== first, 12000);
+  await shot(page, 'cluster.png');
+});
+
+test('log in when auth is enabled', async ({ ctx }) => {
+  const server = await Server.start();
+  try {
+    const c = server.client;
+    await c.set('/secret/plan', 'world domination');
+    eq((await c.req('PUT', '/v2/auth/users/root', { json: { user: 'root', password: 'hunter2' } })).status, 201, 'root created');
+    const root = new Client(server.api, 'root:hunter2');
+    eq((await root.req('PUT', '/v2/auth/enable')).status, 200, 'auth enabled');
+    // Take the guest role's rights away, so an anonymous browser must log in.
+    const g = await root.req('PUT', '/v2/auth/roles/guest', { json: { role: 'guest', revoke: { kv: { read: ['/*'], write: ['/*'] } } } });
+    eq(g.status, 200, 'guest revoked');
+    eq((await c.get('/secret/plan')).data.errorCode, 110, 'anonymous refused');
+
+    const page = await open(ctx, server, '#/keys/secret/plan');
+    await page.waitForSelector('#login');
+    assert((await page.textContent('#login')).includes('110'), 'says why');
+    await shot(page, 'login.png');
+    await page.fill('#login-user', 'root');
+    await page.fill('#login-password', 'wrong');
+    await page.click('#login-submit');
+    await page.waitForFunction(() => document.querySelector('#login-status')?.textContent.includes('Wrong'));
+    await page.fill('#login-password', 'hunter2');
+    await page.click('#login-submit');
+    await page.waitForSelector('#login', { state: 'detached' });
+    await page.waitForFunction(() => document.querySelector('#value')?.textContent === 'world domination');
+    eq(await page.textContent('#user'), '👤 root', 'user shown');
+    const stored = await page.evaluate(() => [sessionStorage.getItem('arbor.auth') != null, localStorage.length]);
+    eq(stored, [true, 0], 'credentials in sessionStorage only');
+    // Writes carry the credentials too.
+    await page.click('#edit');
+    await page.fill('#edit-value', 'world peace');
+    await page.click('#save');
+    await page.waitForFunction(() => document.querySelector('#value')?.textContent === 'world peace');
+    eq((await root.get('/secret/plan')).data.node.value, 'world peace', 'written as root');
+    // A new tab (a new browser session) has to log in again.
+    const other = await open(ctx, server, '#/keys/secret/plan');
+    await other.waitForSelector('#login');
+  } finally {
+    await server.stop();
+  }
+}, { ownServer: true });
+
+test('the embedded assets compile into C++ and are found by path', async () => {
+  await checkEmbeddedAssets();
+}, { noBrowser: true });
+
+// --- runner --------------------------------------------------------------------------------------
+
+function withTimeout(p, ms, name) {
+  let t;
+  return Promise.race([p, new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`${name}: over ${ms} ms`)), ms); })])
+    .finally(() => clearTimeout(t));
+}
+
+const selected = tests.filter((t) => !only || t.name.includes(only));
+let passed = 0, failed = 0;
+let server = null, ctx = null, profile = null;
+try {
+  if (selected.some((t) => !t.noBrowser)) {
+    server = await Server.start();
+    console.log(`server: ${server.description}`);
+    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-ui-chromium-'));
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      headless: true,
+      viewport: { width: 1280, height: 760 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', '--no-first-run'],
+      timeout: 30000,
+    });
+  }
+  for (const t of selected) {
+    const started = Date.now();
+    try {
+      await withTimeout(t.fn({ ctx, server }), kTestTimeoutMs, t.name);
+      passed++;
+      console.log(`ok   ${t.name} (${Date.now() - started} ms)`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${t.name} (${Date.now() - started} ms)\n     ${e.stack || e.message}`);
+    } finally {
+      if (ctx) for (const p of ctx.pages()) await p.close().catch(() => {});
+    }
+  }
+} catch (e) {
+  failed++;
+  console.log(`FAIL setup: ${e.stack || e.message}`);
+} finally {
+  if (ctx) await ctx.close().catch(() => {});
+  if (server) await server.stop();
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
