@@ -56,3 +56,17 @@ raft-soak: build
 
 clean:
 	rm -rf $(BUILD) bin
+
+# The web UI's end-to-end tests (tests/ui/, see docs/web_ui.md): installs Debian's chromium (and
+# etcd, the stand-in when bin/arbor does not serve /ui/) if missing, the pinned playwright-core from
+# tests/ui/package-lock.json (no browser download), then drives the page in headless Chromium.
+.PHONY: ui-test
+ui-test:
+	@missing=$$(for p in chromium etcd-server nodejs g++ cmake; do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "ui-test: installing$$(echo $$missing | tr '\n' ' ')"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "ui-test: run as root to install packages" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+	@cd tests/ui && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@node tests/ui/run.mjs
