@@ -1,0 +1,54 @@
+#pragma once
+// Snapshotter: snapshot files "%016x-%016x.snap" (term, index) in one directory. A snapshot is
+// written atomically (temporary file, fsync, rename, fsync of the directory) and streamed: the
+// state machine image goes straight from the store to the file in chunks. See
+// docs/snap_format.md.
+//
+// Thread-compatible: one user at a time (the apply loop, or a snapshot thread it hands off to).
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "raft/types.h"
+#include "util/file.h"
+#include "util/io.h"
+#include "util/result.h"
+#include "util/status.h"
+
+namespace arbor::snap {
+
+struct LoadedSnapshot {
+  raft::SnapshotMeta meta;
+  std::string data;  // The state machine image.
+  std::string name;  // The file it came from.
+};
+
+class Snapshotter {
+ public:
+  explicit Snapshotter(util::Dir& dir) : dir_(dir) {}
+
+  // Writes the snapshot for `meta`; `write_data` streams the image into the sink it is given.
+  // When this returns OK the snapshot is durable under its final name.
+  [[nodiscard]] util::Status save(
+      const raft::SnapshotMeta& meta,
+      const std::function<util::Status(util::ByteSink&)>& write_data);
+
+  // The newest snapshot that checks out. A damaged one is renamed to "<name>.broken" (with a log
+  // line) and the previous one is tried. NotFound when there is none.
+  [[nodiscard]] Result<LoadedSnapshot, util::Status> load_newest();
+
+  // Deletes all but the newest `keep` snapshots.
+  [[nodiscard]] util::Status purge(size_t keep);
+
+  // Snapshot file names, oldest first.
+  std::vector<std::string> names();
+
+ private:
+  util::Dir& dir_;  // Not owned; outlives this Snapshotter.
+};
+
+std::string snapshot_name(uint64_t term, uint64_t index);
+
+}  // namespace arbor::snap

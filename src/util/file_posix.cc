@@ -1,0 +1,194 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "util/file.h"
+
+namespace arbor::util {
+namespace {
+
+Status errno_status(const std::string& what) {
+  return Status::io_error(what + ": " + std::strerror(errno));
+}
+
+class PosixFile final : public File {
+ public:
+  PosixFile(int fd, std::string path, uint64_t size) : fd_(fd), path_(std::move(path)), size_(size) {}
+  ~PosixFile() override { ::close(fd_); }
+
+  Status write_at(uint64_t offset, std::string_view data) override {
+    size_t done = 0;
+    while (done < data.size()) {
+      ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done,
+                           static_cast<off_t>(offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return errno_status("write " + path_);
+      }
+      done += static_cast<size_t>(n);
+    }
+    size_ = std::max<uint64_t>(size_, offset + data.size());
+    return Status();
+  }
+  Status sync() override {
+    if (::fdatasync(fd_) != 0) return errno_status("fdatasync " + path_);
+    return Status();
+  }
+  Status preallocate(uint64_t size) override {
+    if (size <= size_) return Status();
+    int rc = ::posix_fallocate(fd_, 0, static_cast<off_t>(size));
+    if (rc == EOPNOTSUPP || rc == EINVAL) return Status();  // Not every file system can.
+    if (rc != 0) {
+      errno = rc;
+      return errno_status("fallocate " + path_);
+    }
+    size_ = size;
+    return Status();
+  }
+  Status truncate(uint64_t size) override {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return errno_status("truncate " + path_);
+    size_ = size;
+    return Status();
+  }
+  uint64_t size() const override { return size_; }
+
+ private:
+  int fd_;
+  std::string path_;
+  uint64_t size_;
+};
+
+class PosixDir final : public Dir {
+ public:
+  explicit PosixDir(std::string path) : path_(std::move(path)) {}
+
+  Result<std::unique_ptr<File>, Status> open(std::string_view name) override {
+    const std::string p = join(name);
+    int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return errno_status("open " + p);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      Status s = errno_status("stat " + p);
+      ::close(fd);
+      return s;
+    }
+    return std::unique_ptr<File>(new PosixFile(fd, p, static_cast<uint64_t>(st.st_size)));
+  }
+  Status read(std::string_view name, std::string* out) override {
+    const std::string p = join(name);
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? Status::not_found(p) : errno_status("open " + p);
+    out->clear();
+    char buf[1 << 16];
+    for (;;) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        Status s = errno_status("read " + p);
+        ::close(fd);
+        return s;
+      }
+      if (n == 0) break;
+      out->append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return Status();
+  }
+  Result<std::vector<std::string>, Status> list() override {
+    DIR* d = ::opendir(path_.c_str());
+    if (d == nullptr) return errno_status("opendir " + path_);
+    std::vector<std::string> names;
+    while (struct dirent* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n != "." && n != "..") names.push_back(std::move(n));
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+  Status rename(std::string_view from, std::string_view to) override {
+    if (::rename(join(from).c_str(), join(to).c_str()) != 0) {
+      return errno_status("rename " + join(from) + " -> " + join(to));
+    }
+    return Status();
+  }
+  Status remove(std::string_view name) override {
+    if (::unlink(join(name).c_str()) != 0 && errno != ENOENT) return errno_status("unlink " + join(name));
+    return Status();
+  }
+  Status sync_dir() override {
+    int fd = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return errno_status("open " + path_);
+    int rc = ::fsync(fd);
+    Status s = rc == 0 ? Status() : errno_status("fsync " + path_);
+    ::close(fd);
+    return s;
+  }
+  bool exists(std::string_view name) override {
+    struct stat st;
+    return ::stat(join(name).c_str(), &st) == 0;
+  }
+  const std::string& path() const override { return path_; }
+
+ private:
+  std::string join(std::string_view name) const { return path_ + "/" + std::string(name); }
+  std::string path_;
+};
+
+Status make_dirs(const std::string& path) {
+  std::string cur;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    cur = path.substr(0, end);
+    if (!cur.empty() && ::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) {
+      return errno_status("mkdir " + cur);
+    }
+    start = end + 1;
+  }
+  return Status();
+}
+
+class PosixLock final : public FileLock {
+ public:
+  explicit PosixLock(int fd) : fd_(fd) {}
+  ~PosixLock() override { ::close(fd_); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Dir>, Status> open_posix_dir(const std::string& path, bool create_dirs) {
+  if (create_dirs) {
+    Status s = make_dirs(path);
+    if (!s.ok()) return s;
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return errno_status("stat " + path);
+  if (!S_ISDIR(st.st_mode)) return Status::io_error(path + " is not a directory");
+  return std::unique_ptr<Dir>(new PosixDir(path));
+}
+
+Result<std::unique_ptr<FileLock>, Status> lock_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return errno_status("open " + path);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    Status s = errno == EWOULDBLOCK
+                   ? Status::io_error(path + " is locked by another process")
+                   : errno_status("flock " + path);
+    ::close(fd);
+    return s;
+  }
+  return std::unique_ptr<FileLock>(new PosixLock(fd));
+}
+
+}  // namespace arbor::util
