@@ -3,8 +3,8 @@
 // Each seed builds a 3- or 5-member cluster over the simulated network, runs kFaultSteps random
 // actions (ticks, deliveries in random order, drops, duplicates, delays, partitions, crashes
 // with loss of unpersisted state, restarts from storage alone, compactions and snapshot
-// installs, leadership transfers), checking Election Safety, Log Matching, Leader Completeness
-// and State Machine Safety after every Ready. Then the network heals, every member restarts,
+// installs, leadership transfers, ReadIndex requests), checking Election Safety, Log Matching,
+// Leader Completeness, State Machine Safety and ReadIndex linearizability after every Ready. Then the network heals, every member restarts,
 // and within a bounded number of ticks a leader must be elected and a new entry must commit on
 // every member.
 //
@@ -118,15 +118,18 @@ TEST(RandomizedTest, SafetyHoldsAndProgressResumesAfterHealingUnderRandomFaults)
     total.compactions += r.counts.compactions;
     total.snapshots_installed += r.counts.snapshots_installed;
     total.proposals += r.counts.proposals;
+    total.reads_requested += r.counts.reads_requested;
+    total.reads_served += r.counts.reads_served;
   }
   EXPECT_EQ(failures, 0);
   std::printf(
       "randomized raft: %lu seeds x %d fault steps; delivered %lu, dropped %lu, duplicated %lu, "
       "delayed %lu, crashes %lu, restarts %lu, partitions %lu, compactions %lu, snapshots "
-      "installed %lu, proposals %lu; failing seeds %d\n",
+      "installed %lu, proposals %lu, reads %lu (served %lu); failing seeds %d\n",
       seeds, kFaultSteps, total.delivered, total.dropped, total.duplicated, total.delayed,
       total.crashes, total.restarts, total.partitions, total.compactions,
-      total.snapshots_installed, total.proposals, failures);
+      total.snapshots_installed, total.proposals, total.reads_requested, total.reads_served,
+      failures);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "testutil/raft_network.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "raft/codec.h"
 
@@ -26,6 +28,7 @@ uint64_t mix(uint64_t h, const Entry& e) {
 
 Network::Network(std::vector<uint64_t> ids, NetworkOptions options)
     : ids_(std::move(ids)), options_(std::move(options)), rng_(options_.seed) {
+  trace_ = std::getenv("ARBOR_RAFT_TRACE") != nullptr;
   for (uint64_t id : ids_) {
     Member& m = members_[id];
     m.storage = std::make_unique<raft::MemoryStorage>();
@@ -143,6 +146,7 @@ void Network::isolate(uint64_t id) {
 void Network::heal() { cut_.clear(); }
 
 void Network::crash(uint64_t id) {
+  if (trace_) std::fprintf(stderr, "[%lu] crash %lu\n", step_, id);
   Member& m = members_.at(id);
   m.node.reset();
   // Drop what is addressed to it or sent by it: a rebooted process has lost its sockets. The
@@ -161,6 +165,7 @@ void Network::crash(uint64_t id) {
 void Network::restart(uint64_t id) {
   Member& m = members_.at(id);
   if (m.node) return;
+  if (trace_) std::fprintf(stderr, "[%lu] restart %lu\n", step_, id);
   Result<raft::Snapshot, raft::StorageError> snap = m.storage->snapshot();
   const raft::Snapshot s = snap.ok() ? *snap : raft::Snapshot{};
   m.applied_index = s.meta.index;
@@ -174,6 +179,7 @@ void Network::restart(uint64_t id) {
 }
 
 void Network::compact(uint64_t id) {
+  if (trace_) std::fprintf(stderr, "[%lu] compact %lu\n", step_, id);
   Member& m = members_.at(id);
   if (m.applied_index < m.storage->first_index()) return;  // Nothing new to compact.
   Result<raft::Snapshot, raft::StorageError> snap =
@@ -208,6 +214,23 @@ void Network::process_ready(uint64_t id) {
   raft::Node& n = *mem.node;
   while (n.has_ready()) {
     raft::Ready rd = n.ready();
+    if (trace_) {
+      std::fprintf(stderr, "[%lu] ready %lu: %s term %lu lead %lu", step_, id,
+                   raft::to_string(n.raft().state()), n.raft().term(), n.raft().lead());
+      if (rd.hard_state) {
+        std::fprintf(stderr, " hs{%lu,%lu,%lu}", rd.hard_state->term, rd.hard_state->vote,
+                     rd.hard_state->commit);
+      }
+      for (const Entry& e : rd.entries) std::fprintf(stderr, " +%lu/%lu", e.index, e.term);
+      if (rd.snapshot) std::fprintf(stderr, " snap %lu/%lu", rd.snapshot->meta.index, rd.snapshot->meta.term);
+      for (const Entry& e : rd.committed_entries) std::fprintf(stderr, " apply %lu/%lu", e.index, e.term);
+      for (const Message& m : rd.messages) {
+        std::fprintf(stderr, "\n      %s %lu->%lu t%lu i%lu lt%lu c%lu n%zu%s", raft::to_string(m.type),
+                     m.from, m.to, m.term, m.index, m.log_term, m.commit, m.entries.size(),
+                     m.reject ? " reject" : "");
+      }
+      std::fprintf(stderr, "\n");
+    }
     // 1. Persist: snapshot, entries, hard state.
     if (rd.snapshot) {
       if (!mem.storage->apply_snapshot(*rd.snapshot)) fail("stale snapshot in a Ready");
@@ -245,7 +268,17 @@ void Network::process_ready(uint64_t id) {
       }
     }
     for (const Entry& e : rd.committed_entries) apply(id, e);
-    for (raft::ReadState& rs : rd.read_states) read_states_[id].push_back(std::move(rs));
+    for (raft::ReadState& rs : rd.read_states) {
+      if (auto it = read_floor_.find(rs.context); it != read_floor_.end()) {
+        ++counts_.reads_served;
+        if (rs.index < it->second) {
+          fail("ReadIndex: read " + rs.context + " at member " + std::to_string(id) +
+               " answered with index " + std::to_string(rs.index) + " but " +
+               std::to_string(it->second) + " was committed when it was asked");
+        }
+      }
+      read_states_[id].push_back(std::move(rs));
+    }
     n.advance(rd);
   }
   // Election Safety: at most one leader per term.
@@ -277,6 +310,10 @@ void Network::apply(uint64_t id, const Entry& e) {
     fail("State Machine Safety: member " + std::to_string(id) + " applied a different entry at " +
          std::to_string(e.index));
   }
+  // An upper bound on the term in which the entry was first committed: the applier's term
+  // (it learned the commit from a leader of that term, or of an earlier one).
+  auto [ct, ct_new] = commit_term_.try_emplace(e.index, mem.node->raft().term());
+  if (!ct_new) ct->second = std::min(ct->second, mem.node->raft().term());
   auto [hit, hinserted] = hash_at_.try_emplace(e.index, mem.sm_hash);
   if (!hinserted && hit->second != mem.sm_hash) {
     fail("State Machine Safety: member " + std::to_string(id) + " state differs after " +
@@ -299,10 +336,12 @@ void Network::check_leaders() {
     if (!mem.node || mem.node->raft().state() != raft::StateType::kLeader) continue;
     const raft::RaftLog& log = mem.node->raft().log();
     const uint64_t snapshot_index = log.first_index() - 1;
-    // Leader Completeness (Raft §5.4): every entry applied anywhere (hence committed) is in
-    // this leader's log (or in its snapshot, which covers only committed entries).
+    // Leader Completeness (Raft §5.4): every entry committed in an earlier term is in this
+    // leader's log (or in its snapshot, which covers only committed entries). A stale leader
+    // of an old term may lack entries committed since: those are not checked against it.
+    const uint64_t term = mem.node->raft().term();
     for (const auto& [index, e] : applied_at_) {
-      if (index <= snapshot_index) continue;
+      if (index <= snapshot_index || commit_term_.at(index) >= term) continue;
       Result<uint64_t, raft::StorageError> t = log.term(index);
       if (index > log.last_index() || !t.ok() || *t != e.term) {
         fail("Leader Completeness: leader " + std::to_string(id) + " of term " +
@@ -328,6 +367,11 @@ bool Network::blocked(const Message& m) const {
 
 void Network::deliver(const Message& m) {
   const bool lost = blocked(m);
+  if (trace_) {
+    std::fprintf(stderr, "[%lu] %s %s %lu->%lu t%lu i%lu lt%lu c%lu n%zu\n", step_,
+                 lost ? "lose" : "deliver", raft::to_string(m.type), m.from, m.to, m.term, m.index,
+                 m.log_term, m.commit, m.entries.size());
+  }
   if (!lost) {
     ++counts_.delivered;
     (void)node(m.to).step(m);
@@ -336,6 +380,15 @@ void Network::deliver(const Message& m) {
   }
   // The transport reports how sending a snapshot went.
   if (m.type == MessageType::kSnap && alive(m.from)) node(m.from).report_snapshot(m.to, !lost);
+}
+
+uint64_t Network::max_commit() const {
+  uint64_t best = 0;
+  for (const auto& [id, m] : members_) {
+    best = std::max(best, m.storage->hard_state().commit);
+    if (m.node) best = std::max(best, m.node->raft().log().committed());
+  }
+  return best;
 }
 
 void Network::fail(const std::string& what) {
@@ -388,6 +441,13 @@ void Network::random_step(const FaultOptions& f) {
   if (!live.empty() && chance(f.propose_pct)) {
     (void)propose(pick(live), "v" + std::to_string(step_));
     ++counts_.proposals;
+    return;
+  }
+  if (!live.empty() && chance(f.read_pct)) {
+    const std::string ctx = "read" + std::to_string(step_);
+    read_floor_[ctx] = max_commit();
+    ++counts_.reads_requested;
+    (void)read_index(pick(live), ctx);
     return;
   }
   if (!live.empty() && chance(1)) {

@@ -9,8 +9,10 @@
 // After every Ready it checks Raft's safety properties (Raft §5.2 Figure 3):
 //   Election Safety      at most one leader per term;
 //   Log Matching         (index, term) identifies the entry and its predecessor's term;
-//   Leader Completeness  a new leader holds every entry applied anywhere so far;
-//   State Machine Safety no two members apply different entries at one index.
+//   Leader Completeness  a leader holds every entry committed in an earlier term;
+//   State Machine Safety no two members apply different entries at one index;
+//   ReadIndex            a read index is at least every commit index known anywhere when the
+//                        read was requested (dissertation §6.4: linearizable reads).
 // The first violation is recorded in violation().
 //
 // Thread-compatible; deterministic for a given seed.
@@ -52,12 +54,14 @@ struct FaultOptions {
   int heal_pct = 3;        // Per step: heal all partitions.
   int compact_pct = 2;     // Per step: a member snapshots and compacts its log.
   int propose_pct = 15;    // Per step: propose at a random member.
+  int read_pct = 3;        // Per step: ask a random member for a linearizable read index.
   int tick_pct = 30;       // Per step: tick a random member (else deliver a message).
 };
 
 struct FaultCounts {
   uint64_t delivered = 0, dropped = 0, duplicated = 0, delayed = 0, crashes = 0, restarts = 0,
-           partitions = 0, compactions = 0, snapshots_installed = 0, proposals = 0;
+           partitions = 0, compactions = 0, snapshots_installed = 0, proposals = 0,
+           reads_requested = 0, reads_served = 0;
 };
 
 class Network {
@@ -138,6 +142,7 @@ class Network {
   bool blocked(const raft::Message& m) const;
   void deliver(const raft::Message& m);
   void fail(const std::string& what);
+  uint64_t max_commit() const;  // The highest commit index any member knows (or persisted).
   uint64_t pick(const std::vector<uint64_t>& from);
 
   std::vector<uint64_t> ids_;
@@ -147,6 +152,7 @@ class Network {
   std::set<std::pair<uint64_t, uint64_t>> cut_;      // Directed links that lose everything.
   std::set<raft::MessageType> ignored_;
   std::map<uint64_t, std::vector<raft::ReadState>> read_states_;  // Served by take_read_states.
+  std::map<std::string, uint64_t> read_floor_;  // Read context -> max commit when requested.
   std::map<uint64_t, uint64_t> leader_of_term_;      // Election Safety.
   struct LogRecord {
     uint64_t prev_term;
@@ -156,8 +162,10 @@ class Network {
   std::map<std::pair<uint64_t, uint64_t>, LogRecord> entries_seen_;  // Log Matching.
   std::map<uint64_t, raft::Entry> applied_at_;      // State Machine Safety: index -> entry.
   std::map<uint64_t, uint64_t> hash_at_;            // index -> state machine hash after it.
+  std::map<uint64_t, uint64_t> commit_term_;        // index -> term it was committed by (bound).
   std::mt19937_64 rng_;
   uint64_t step_ = 0;
+  bool trace_ = false;  // ARBOR_RAFT_TRACE set: print every action and Ready to stderr.
   FaultCounts counts_;
   std::string violation_;
 };
