@@ -23,6 +23,10 @@ const details = new Details(api, $('#details'), tree, {
 });
 const watch = new WatchPanel(api, $('#view-watch'));
 const cluster = new ClusterView(api, $('#view-cluster'));
+// The API never lists hidden keys; remember the ones a watch reveals so the tree can show them.
+watch.onEvent = (ev) => {
+  if (ev.node && ev.node.key && ev.node.key.includes('/_')) tree.rememberHidden(ev.node.key);
+};
 
 // --- header --------------------------------------------------------------------------------------
 
@@ -31,7 +35,7 @@ api.onIndex = (i) => { $('#etcd-index').textContent = `index ${i}`; };
 
 function renderUser() {
   const user = api.user;
-  $('#user').textContent = user ? `👤 ${user}` : '';
+  $('#user').textContent = user ? `user ${user}` : '';
   $('#login-button').textContent = user ? 'Log out' : 'Log in';
 }
 

@@ -57,8 +57,10 @@ export class Details {
       this.node = null;
       replace(this.pane, h('div.panel',
         h('h2.key-title', { text: key }),
-        h('p.error', { text: e.errorCode === 100 ? 'This key does not exist (any more).' : e.message }),
-        h('button.secondary', { text: 'Reload', on: { click: () => this.show(key) } })));
+        h('p.error#details-error', { text: e.errorCode === 100 ? 'This key does not exist (any more).' : e.message }),
+        h('div.actions',
+          h('button.secondary', { text: 'Reload', on: { click: () => this.show(key) } }),
+          e.needsLogin ? h('button.primary', { text: 'Log in…', on: { click: () => this.api.onLoginNeeded?.(e) } }) : null)));
     }
   }
 
@@ -89,7 +91,7 @@ export class Details {
       ['TTL', this.ttlEl],
       ['expiration', n.expiration ? `${n.expiration} (${new Date(n.expiration).toLocaleString()})` : '—'],
     ];
-    if (n.dir) rows.splice(2, 0, ['children', `${(n.nodes || []).length} listed${(n.nodes || []).length ? '' : ''} (hidden keys are never listed)`]);
+    if (n.dir) rows.splice(2, 0, ['children', `${(n.nodes || []).length} listed (hidden keys are never listed)`]);
     return h('table.meta', h('tbody', rows.map(([k, v]) =>
       h('tr', { 'data-field': k }, h('th', { text: k }), h('td', v instanceof Node ? v : String(v))))));
   }
@@ -147,10 +149,11 @@ export class Details {
     const value = h('textarea#edit-value', { rows: '10', spellcheck: 'false', value: draft?.value ?? n.value ?? '' });
     const ttl = ttlField(draft?.ttl ?? (left != null ? Math.max(1, Math.ceil(left)) : ''));
     const status = h('p.status');
+    const original = n.value ?? '';
     const save = async () => {
       let t;
       try { t = readTtl(ttl); } catch (e) { replace(status, e.message); return; }
-      await this.casWrite(seen, value.value, t);
+      await this.casWrite(seen, value.value, t, original);
     };
     replace(this.pane, h('div.panel', { 'data-view': 'edit' },
       h('h2.key-title', { text: `Edit ${n.key}` }),
@@ -164,7 +167,8 @@ export class Details {
     value.focus();
   }
 
-  async casWrite(prevIndex, value, ttl) {
+  // `original` is the value the user started editing from (shown if the compare fails).
+  async casWrite(prevIndex, value, ttl, original) {
     const key = this.node.key;
     try {
       const r = await this.api.put(key, { prevIndex }, { value, ttl });
@@ -172,14 +176,14 @@ export class Details {
       await this.show(key);
       this.tree.reloadAround(key);
     } catch (e) {
-      if (e instanceof EtcdError && e.errorCode === 101) return this.conflict(prevIndex, value, ttl);
+      if (e instanceof EtcdError && e.errorCode === 101) return this.conflict(prevIndex, value, ttl, original);
       if (e instanceof EtcdError && e.errorCode === 100) return this.deletedMeanwhile(value, ttl);
       toast(`Save failed: ${e.message}`, 'error');
     }
   }
 
   // Someone else wrote between our read and our CAS: show theirs beside ours and let the user pick.
-  async conflict(seenIndex, mine, ttl) {
+  async conflict(seenIndex, mine, ttl, original) {
     const key = this.node.key;
     let current;
     try {
@@ -191,6 +195,7 @@ export class Details {
     }
     this.node = current;
     this.receivedAt = performance.now();
+    this.tree.reloadAround(key);
     replace(this.pane, h('div.panel.conflict#conflict', { 'data-view': 'conflict' },
       h('h2.key-title', { text: `Conflict on ${key}` }),
       h('p.error', { text: `Someone else changed this key while you were editing it: you started from modifiedIndex ${seenIndex}, it is now at ${current.modifiedIndex}. Your change was not saved.` }),
@@ -198,9 +203,12 @@ export class Details {
         h('div', h('h3', { text: `Current value (modifiedIndex ${current.modifiedIndex})` }),
           h('pre.value#theirs', { text: current.value ?? '' })),
         h('div', h('h3', { text: 'Your value (not saved)' }), h('pre.value#mine', { text: mine }))),
+      original != null ? h('details.started',
+        h('summary', { text: `The value you started from (modifiedIndex ${seenIndex})` }),
+        h('pre.value#started', { text: original })) : null,
       h('div.actions',
         h('button.danger#overwrite', { text: `Overwrite with mine (compare on index ${current.modifiedIndex})`,
-          on: { click: () => this.casWrite(current.modifiedIndex, mine, ttl) } }),
+          on: { click: () => this.casWrite(current.modifiedIndex, mine, ttl, current.value ?? '') } }),
         h('button.primary#take-theirs', { text: 'Take theirs (discard mine)',
           on: { click: () => { toast('Kept the current value'); this.renderView(); this.tree.reloadAround(key); } } }),
         h('button.secondary#edit-again', { text: 'Edit again from theirs',

@@ -125,16 +125,18 @@ export class Tree {
 
   // Expands every ancestor of `key` (loading them as needed) and selects it.
   async reveal(key) {
-    if (isHidden(key) || key.split('/').some((p) => p.startsWith('_'))) this.rememberHidden(key);
     const parts = key.split('/').filter(Boolean);
+    // A hidden key (or one under a hidden directory) is missing from listings already loaded.
+    const hidden = parts.some((p) => p.startsWith('_'));
+    if (hidden) this.rememberHidden(key);
     let node = this.root;
-    if (!node.loaded) await this.load(node);
+    if (!node.loaded || hidden) await this.load(node);
     node.expanded = true;
     for (let i = 1; i < parts.length; i++) {
       const next = this.find('/' + parts.slice(0, i).join('/'));
-      if (!next) break;
+      if (!next || !next.dir) break;
       node = next;
-      if (!node.loaded) await this.load(node);
+      if (!node.loaded || hidden) await this.load(node);
       node.expanded = true;
     }
     this.select(key, { scroll: true });
@@ -214,7 +216,7 @@ export class Tree {
     if (node.data.ttl != null || node.data.expiration) {
       const left = (node.data.ttl ?? 0) - (performance.now() - node.receivedAt) / 1000;
       meta.push(h('span.badge.ttl', { title: 'time to live', 'data-deadline': String(performance.now() + left * 1000),
-        text: `⏱ ${formatSeconds(left)}` }));
+        text: `TTL ${formatSeconds(left)}` }));
     }
     if (node.error) meta.push(h('span.row-error', { text: node.error }));
     const row = h('div.tree-row', {
@@ -227,14 +229,14 @@ export class Tree {
         click: () => this.select(node.key),
         dblclick: () => node.dir && this.expand(node, !node.expanded),
       },
-    }, twisty, h(`span.icon`, { text: node.dir ? '📁' : '📄' }), h('span.name', { text: label }), meta);
+    }, twisty, h(`span.icon.${node.dir ? 'dir' : 'file'}`), h('span.name', { text: label }), meta);
     return row;
   }
 
   // Counts the TTL badges in view down, in place (re-rendering would eat clicks in progress).
   tickTtl() {
     for (const b of this.layer.querySelectorAll('.ttl[data-deadline]')) {
-      b.textContent = `⏱ ${formatSeconds((Number(b.dataset.deadline) - performance.now()) / 1000)}`;
+      b.textContent = `TTL ${formatSeconds((Number(b.dataset.deadline) - performance.now()) / 1000)}`;
     }
   }
 

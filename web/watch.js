@@ -21,6 +21,7 @@ export class WatchPanel {
     this.ctl = null;
     this.next = null;
     this.count = 0;
+    this.onEvent = null;  // Called with each event shown.
     this.build();
   }
 
@@ -168,6 +169,7 @@ export class WatchPanel {
       cell(p ? (p.dir ? '(directory)' : p.value) : null, '.old'),
       cell(n.dir ? '(directory)' : n.value, '.new'));
     this.tbody.prepend(row);
+    if (this.onEvent) this.onEvent(ev);
     while (this.tbody.children.length > kMaxRows) this.tbody.lastChild.remove();
   }
 

@@ -79,9 +79,19 @@ async function httpOk(url) {
 }
 
 // One cluster member and the URL of the page that talks to it.
-// kind: 'arbor' (bin/arbor serves the page), 'etcd' (etcd + static server).
+// kind: 'arbor' (bin/arbor serves the page), 'etcd' (etcd + static server), or with
+// UI_TEST_SERVER=arbor-static, bin/arbor's API with the page from the static server (for trying
+// the UI against an arbor that does not embed it yet).
 export class Server {
   static async start(want = process.env.UI_TEST_SERVER || 'auto') {
+    if (want === 'arbor-static') {
+      const s = new Server();
+      await s.spawnMember('arbor');
+      s.kind = 'arbor-static';
+      s.static = await startStaticServer(0);
+      s.pageBase = `http://127.0.0.1:${s.static.address().port}`;
+      return s;
+    }
     if (want !== 'etcd' && fs.existsSync(arborBin)) {
       const s = new Server();
       await s.spawnMember('arbor');
@@ -125,13 +135,13 @@ export class Server {
   }
 
   get description() {
-    return this.kind === 'arbor' ? `bin/arbor at ${this.api} (page from the server itself)`
-      : `etcd ${this.api} + static page server ${this.pageBase}`;
+    if (this.kind === 'arbor') return `bin/arbor at ${this.api} (page from the server itself)`;
+    return `${this.kind === 'etcd' ? 'etcd' : 'bin/arbor'} at ${this.api} + static page server ${this.pageBase}`;
   }
 
   // The page URL; `hash` like "#/keys/a". In etcd mode the API base goes in ?api=.
   pageUrl(hash = '') {
-    const q = this.kind === 'etcd' ? `?api=${encodeURIComponent(this.api)}` : '';
+    const q = this.kind !== 'arbor' ? `?api=${encodeURIComponent(this.api)}` : '';
     return `${this.pageBase}/ui/${q}${hash}`;
   }
 

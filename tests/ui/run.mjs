@@ -267,6 +267,41 @@ test('the watch recovers by itself from "index cleared" (errorCode 401)', async 
     (await page.locator('tr.event[data-key="/hc/x"]').count()) === 1);
 });
 
+test('hidden _keys: opened by path, then shown or hidden in the tree', async ({ ctx, server }) => {
+  await server.client.set('/h/visible', 'v');
+  await server.client.set('/h/_secret', 's');
+  const page = await open(ctx, server);
+  await page.waitForSelector('.tree-row[data-key="/h"]');
+  await expandRow(page, '/h');
+  await page.waitForSelector('.tree-row[data-key="/h/visible"]');
+  eq(await row(page, '/h/_secret').count(), 0, 'the API does not list hidden keys');
+  await selectKey(page, '/h/_secret');
+  eq(await page.textContent('#value'), 's', 'a hidden key can be opened by path');
+  await page.check('#show-hidden');
+  await page.waitForSelector('.tree-row[data-key="/h/_secret"]');
+  await page.uncheck('#show-hidden');
+  await page.waitForSelector('.tree-row[data-key="/h/_secret"]', { state: 'detached' });
+});
+
+test('an empty 200 from a long poll means "ask again"', async ({ ctx, server }) => {
+  const page = await open(ctx, server, '#/watch');
+  let emptied = 0;
+  // The first long poll ends with headers and no body, as etcd does when a watcher overflows.
+  const empty = (route) => {
+    emptied++;
+    return route.fulfill({ status: 200, body: '', headers: { 'Access-Control-Allow-Origin': '*', 'Content-Type': 'application/json' } });
+  };
+  await page.route(/wait=true/, empty, { times: 2 });
+  await page.fill('#watch-key', '/empty');
+  await page.click('#watch-start');
+  await eventually('two empty replies', async () => emptied === 2);
+  await page.waitForSelector('#watch-status.live');
+  await sleep(300);
+  await server.client.set('/empty', 'x');
+  await eventually('the event after the empty replies', async () => (await page.locator('tr.event').count()) === 1);
+  eq(await page.locator('tr.notice').count(), 0, 'no error shown');
+});
+
 test('a value holding <script> is shown as text and never runs', async ({ ctx, server }) => {
   const evil = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
   await server.client.set('/xss/value', evil);
@@ -324,7 +359,7 @@ test('log in when auth is enabled', async ({ ctx }) => {
     await page.click('#login-submit');
     await page.waitForSelector('#login', { state: 'detached' });
     await page.waitForFunction(() => document.querySelector('#value')?.textContent === 'world domination');
-    eq(await page.textContent('#user'), '👤 root', 'user shown');
+    eq(await page.textContent('#user'), 'user root', 'user shown');
     const stored = await page.evaluate(() => [sessionStorage.getItem('arbor.auth') != null, localStorage.length]);
     eq(stored, [true, 0], 'credentials in sessionStorage only');
     // Writes carry the credentials too.
