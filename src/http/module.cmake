@@ -1,7 +1,11 @@
 # The server binary: src/main.cc wires the server and http modules (bin/arbor).
 add_executable(arbor ${CMAKE_SOURCE_DIR}/src/main.cc)
 target_link_libraries(arbor PRIVATE arbor_http arbor_server)
-set_target_properties(arbor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_SOURCE_DIR}/bin)
+# ARBOR_BIN_DIR lets a profiling build put its binary elsewhere.
+if(NOT ARBOR_BIN_DIR)
+  set(ARBOR_BIN_DIR ${CMAKE_SOURCE_DIR}/bin)
+endif()
+set_target_properties(arbor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${ARBOR_BIN_DIR})
 target_link_libraries(arbor_http PUBLIC crypt)
 
 # The integration tests talk to bin/arbor with cpp-httplib (Debian ships it as a shared library).

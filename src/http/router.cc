@@ -122,6 +122,7 @@ struct Router::Impl {
         start_time(server::KvService::now_ns()) {
     allow_all = config.cors.empty() ||
                 std::find(config.cors.begin(), config.cors.end(), "*") != config.cors.end();
+    cors_all = cors_headers("*");
   }
 
   // The CORS header lines for a request from `origin` (empty when not allowed).
@@ -229,10 +230,14 @@ struct Router::Impl {
   std::string cluster_id;  // Hex, as in X-Etcd-Cluster-Id.
   int64_t start_time;      // Unix ns.
   bool allow_all = true;
+  std::string cors_all;  // The CORS lines when every origin is allowed.
 };
 
 void Router::Impl::handle(HttpRequest& req, const ExchangePtr& ex) {
-  const std::string common = cors_headers(req.origin);
+  // With the default --cors=* every reply carries the same three lines, rendered once.
+  std::string restricted;
+  if (!allow_all) restricted = cors_headers(req.origin);
+  const std::string& common = allow_all ? cors_all : restricted;
   if (req.method == "OPTIONS") {
     HttpResponse r;
     r.headers = common;

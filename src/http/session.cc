@@ -38,6 +38,7 @@ using error_code = boost::system::error_code;
 constexpr size_t kHeaderLimit = (1 << 20) + 4096;  // Go's DefaultMaxHeaderBytes + slack.
 constexpr uint64_t kBodyLimit = 64ull << 20;
 constexpr size_t kMaxBufferedWhileStreaming = 64 << 10;
+constexpr size_t kMaxPendingStreamBytes = 8 << 20;
 
 const char* reason_phrase(int status) {
   switch (status) {
@@ -134,7 +135,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (!keep_alive_) out += "Connection: close\r\n";
     out += "\r\n";
-    if (!r.omit_body) out += r.body;
+    if (!r.omit_body && !head_) out += r.body;
     state_ = State::kFinishing;
     send(std::move(out));
   }
@@ -154,6 +155,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void deliver_stream_write(uint64_t seq, std::string& data) {
     if (seq != seq_ || state_ != State::kStreaming || data.empty()) return;
+    // A stream whose client does not read: drop it (and its watcher) rather than buffer forever.
+    if (pending_.size() > kMaxPendingStreamBytes) return close();
     char len[20];
     const int n = std::snprintf(len, sizeof len, "%zx\r\n", data.size());
     std::string out;
@@ -204,6 +207,7 @@ class Session : public std::enable_shared_from_this<Session> {
       target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
     }
     keep_alive_ = msg.keep_alive();
+    head_ = msg.method() == bhttp::verb::head;
     if (!split_target(target, &req.path, &req.raw_query) || target.empty() || target[0] != '/') {
       return write_raw_and_close(bad_request_text(400));
     }
@@ -353,6 +357,7 @@ class Session : public std::enable_shared_from_this<Session> {
   State state_ = State::kReading;
   uint64_t seq_ = 0;           // The current request; replies for others are dropped.
   bool keep_alive_ = true;
+  bool head_ = false;          // A HEAD request: headers only, whatever the handler wrote.
   bool writing_ = false;
   bool waiting_readable_ = false;
   bool resume_after_wait_ = false;
@@ -413,9 +418,13 @@ struct Server::Impl {
   Impl(ServerConfig c, Router& r) : config(std::move(c)), router(r), ioc(config.io_threads) {}
 
   void do_accept(size_t i) {
-    acceptors[i]->async_accept(asio::make_strand(ioc), [this, i](error_code ec, tcp::socket s) {
-      on_accept(i, ec, std::move(s));
-    });
+    // With one I/O thread every handler already runs in order; a strand would only add cost.
+    auto on = [this, i](error_code ec, tcp::socket s) { on_accept(i, ec, std::move(s)); };
+    if (config.io_threads > 1) {
+      acceptors[i]->async_accept(asio::make_strand(ioc), std::move(on));
+    } else {
+      acceptors[i]->async_accept(ioc.get_executor(), std::move(on));
+    }
   }
 
   void on_accept(size_t i, error_code ec, tcp::socket s) {
