@@ -3,7 +3,8 @@
 // Each seed builds a 3- or 5-member cluster over the simulated network, runs kFaultSteps random
 // actions (ticks, deliveries in random order, drops, duplicates, delays, partitions, crashes
 // with loss of unpersisted state, restarts from storage alone, compactions and snapshot
-// installs, leadership transfers, ReadIndex requests), checking Election Safety, Log Matching,
+// installs, leadership transfers, ReadIndex requests, and in half the seeds membership changes
+// — adding fresh members and removing members, one at a time), checking Election Safety, Log Matching,
 // Leader Completeness, State Machine Safety and ReadIndex linearizability after every Ready. Then the network heals, every member restarts,
 // and within a bounded number of ticks a leader must be elected and a new entry must commit on
 // every member.
@@ -51,13 +52,14 @@ SeedResult RunSeed(uint64_t seed) {
                                             : std::vector<uint64_t>{1, 2, 3};
   Network net(ids, options);
   FaultOptions faults;
+  faults.membership_pct = seed % 2 == 1 ? 1 : 0;  // Half the seeds also change membership.
   SeedResult result;
   for (int step = 0; step < kFaultSteps && net.violation().empty(); ++step) net.random_step(faults);
   if (net.violation().empty()) {
     // Heal and wait for a leader, then for a new entry to commit everywhere (Raft §5.6: safety
     // never depends on timing, but progress returns once the system is stable).
     net.heal();
-    for (uint64_t id : ids) net.restart(id);
+    for (uint64_t id : net.ids()) net.restart(id);
     bool committed = false;
     uint64_t proposed_term = 0;  // Like a client, propose again under each new leader term.
     for (int round = 0; round < kHealRounds && !committed && net.violation().empty(); ++round) {
@@ -69,14 +71,20 @@ SeedResult RunSeed(uint64_t seed) {
       }
       net.stabilize();
       committed = true;
-      for (uint64_t id : ids) {
+      // Every current member (by the leader's configuration) must apply it.
+      const ConfState& cs = net.conf_state(leader);
+      std::vector<uint64_t> members = cs.voters;
+      members.insert(members.end(), cs.learners.begin(), cs.learners.end());
+      for (uint64_t id : members) {
+        if (net.removed(id)) continue;
         const std::vector<std::string>& a = net.applied(id);
         committed = committed && std::find(a.begin(), a.end(), "after-heal") != a.end();
       }
     }
     if (net.violation().empty() && !committed) {
       result.failure = "no progress after healing (leader " + std::to_string(net.leader()) + ")";
-      for (uint64_t id : ids) {
+      for (uint64_t id : net.ids()) {
+        if (!net.alive(id)) continue;
         const Raft& r = net.raft(id);
         result.failure += "\n  member " + std::to_string(id) + ": " + to_string(r.state()) +
                           " term " + std::to_string(r.term()) + " lead " +
@@ -120,16 +128,19 @@ TEST(RandomizedTest, SafetyHoldsAndProgressResumesAfterHealingUnderRandomFaults)
     total.proposals += r.counts.proposals;
     total.reads_requested += r.counts.reads_requested;
     total.reads_served += r.counts.reads_served;
+    total.members_added += r.counts.members_added;
+    total.members_removed += r.counts.members_removed;
   }
   EXPECT_EQ(failures, 0);
   std::printf(
       "randomized raft: %lu seeds x %d fault steps; delivered %lu, dropped %lu, duplicated %lu, "
       "delayed %lu, crashes %lu, restarts %lu, partitions %lu, compactions %lu, snapshots "
-      "installed %lu, proposals %lu, reads %lu (served %lu); failing seeds %d\n",
+      "installed %lu, proposals %lu, reads %lu (served %lu), members added %lu, removed %lu; "
+      "failing seeds %d\n",
       seeds, kFaultSteps, total.delivered, total.dropped, total.duplicated, total.delayed,
       total.crashes, total.restarts, total.partitions, total.compactions,
       total.snapshots_installed, total.proposals, total.reads_requested, total.reads_served,
-      failures);
+      total.members_added, total.members_removed, failures);
 }
 
 }  // namespace

@@ -29,6 +29,8 @@ uint64_t mix(uint64_t h, const Entry& e) {
 Network::Network(std::vector<uint64_t> ids, NetworkOptions options)
     : ids_(std::move(ids)), options_(std::move(options)), rng_(options_.seed) {
   trace_ = std::getenv("ARBOR_RAFT_TRACE") != nullptr;
+  initial_ids_ = ids_;
+  next_id_ = *std::max_element(ids_.begin(), ids_.end()) + 1;
   for (uint64_t id : ids_) {
     Member& m = members_[id];
     m.storage = std::make_unique<raft::MemoryStorage>();
@@ -40,13 +42,15 @@ Network::Network(std::vector<uint64_t> ids, NetworkOptions options)
 raft::Config Network::make_config(uint64_t id, uint64_t applied) const {
   raft::Config c;
   c.id = id;
-  for (uint64_t p : ids_) {
-    if (std::find(options_.learners.begin(), options_.learners.end(), p) ==
-        options_.learners.end()) {
-      c.peers.push_back(p);
+  if (!members_.at(id).joiner) {
+    for (uint64_t p : initial_ids_) {
+      if (std::find(options_.learners.begin(), options_.learners.end(), p) ==
+          options_.learners.end()) {
+        c.peers.push_back(p);
+      }
     }
+    c.learners = options_.learners;
   }
-  c.learners = options_.learners;
   c.election_tick = options_.election_tick;
   c.heartbeat_tick = options_.heartbeat_tick;
   c.storage = members_.at(id).storage.get();
@@ -164,7 +168,7 @@ void Network::crash(uint64_t id) {
 
 void Network::restart(uint64_t id) {
   Member& m = members_.at(id);
-  if (m.node) return;
+  if (m.node || m.removed) return;
   if (trace_) std::fprintf(stderr, "[%lu] restart %lu\n", step_, id);
   Result<raft::Snapshot, raft::StorageError> snap = m.storage->snapshot();
   const raft::Snapshot s = snap.ok() ? *snap : raft::Snapshot{};
@@ -187,6 +191,37 @@ void Network::compact(uint64_t id) {
   if (!snap.ok()) return;
   (void)m.storage->compact(m.applied_index);
   ++counts_.compactions;
+}
+
+void Network::add_member(uint64_t id) {
+  if (trace_) std::fprintf(stderr, "[%lu] add member %lu\n", step_, id);
+  Member& m = members_[id];
+  m.joiner = true;
+  m.storage = std::make_unique<raft::MemoryStorage>();
+  m.node = std::make_unique<raft::Node>(make_config(id, 0));
+  ids_.push_back(id);
+}
+
+void Network::random_membership_change() {
+  const uint64_t l = leader();
+  if (l == raft::kNone) return;
+  const std::vector<uint64_t> voters = conf_state(l).voters;
+  if (voters.size() < 5 && rng_() % 2 == 0) {
+    // Every member that could ever lead must have a snapshot to send the new member, so that
+    // it learns the configuration instead of replaying the log from an empty one.
+    for (uint64_t id : ids_) {
+      if (removed(id)) continue;
+      if (!alive(id)) return;
+      compact(id);
+      if (storage(id).first_index() == 1) return;
+    }
+    const uint64_t id = next_id_++;
+    add_member(id);
+    (void)propose_conf_change(l, raft::ConfChange{raft::ConfChangeType::kAddNode, id, ""});
+  } else if (voters.size() > 3) {
+    const uint64_t id = voters[rng_() % voters.size()];
+    (void)propose_conf_change(l, raft::ConfChange{raft::ConfChangeType::kRemoveNode, id, ""});
+  }
 }
 
 uint64_t Network::leader() const {
@@ -268,6 +303,7 @@ void Network::process_ready(uint64_t id) {
       }
     }
     for (const Entry& e : rd.committed_entries) apply(id, e);
+
     for (raft::ReadState& rs : rd.read_states) {
       if (auto it = read_floor_.find(rs.context); it != read_floor_.end()) {
         ++counts_.reads_served;
@@ -280,6 +316,10 @@ void Network::process_ready(uint64_t id) {
       read_states_[id].push_back(std::move(rs));
     }
     n.advance(rd);
+    if (mem.removed) {
+      crash(id);  // A member that applied its own removal stops (Raft §6).
+      return;
+    }
   }
   // Election Safety: at most one leader per term.
   const raft::Raft& r = n.raft();
@@ -326,6 +366,13 @@ void Network::apply(uint64_t id, const Entry& e) {
       return;
     }
     mem.conf_state = mem.node->apply_conf_change(*cc);
+    if (cc->node_id == id && cc->type == raft::ConfChangeType::kRemoveNode) {
+      mem.removed = true;
+      ++counts_.members_removed;
+    }
+    if (cc->node_id == id && cc->type == raft::ConfChangeType::kAddNode && mem.joiner) {
+      ++counts_.members_added;
+    }
   } else if (!e.data.empty()) {
     mem.applied_data.push_back(e.data);
   }
@@ -402,7 +449,9 @@ uint64_t Network::pick(const std::vector<uint64_t>& from) { return from[rng_() %
 void Network::random_step(const FaultOptions& f) {
   ++step_;
   std::vector<uint64_t> live, dead;
-  for (uint64_t id : ids_) (alive(id) ? live : dead).push_back(id);
+  for (uint64_t id : ids_) {
+    if (!removed(id)) (alive(id) ? live : dead).push_back(id);
+  }
   auto chance = [this](int pct) { return static_cast<int>(rng_() % 100) < pct; };
 
   if (!live.empty() && chance(f.crash_pct)) {
@@ -441,6 +490,10 @@ void Network::random_step(const FaultOptions& f) {
   if (!live.empty() && chance(f.propose_pct)) {
     (void)propose(pick(live), "v" + std::to_string(step_));
     ++counts_.proposals;
+    return;
+  }
+  if (chance(f.membership_pct)) {
+    random_membership_change();
     return;
   }
   if (!live.empty() && chance(f.read_pct)) {

@@ -53,6 +53,7 @@ struct FaultOptions {
   int partition_pct = 2;   // Per step: isolate a random member, or cut a random link.
   int heal_pct = 3;        // Per step: heal all partitions.
   int compact_pct = 2;     // Per step: a member snapshots and compacts its log.
+  int membership_pct = 0;  // Per step: propose adding a new member or removing one.
   int propose_pct = 15;    // Per step: propose at a random member.
   int read_pct = 3;        // Per step: ask a random member for a linearizable read index.
   int tick_pct = 30;       // Per step: tick a random member (else deliver a message).
@@ -61,7 +62,9 @@ struct FaultOptions {
 struct FaultCounts {
   uint64_t delivered = 0, dropped = 0, duplicated = 0, delayed = 0, crashes = 0, restarts = 0,
            partitions = 0, compactions = 0, snapshots_installed = 0, proposals = 0,
-           reads_requested = 0, reads_served = 0;
+           reads_requested = 0, reads_served = 0,
+           members_added = 0,    // New members that applied their own addition.
+           members_removed = 0;  // Members that applied their own removal and stopped.
 };
 
 class Network {
@@ -107,12 +110,21 @@ class Network {
   void restart(uint64_t id);
   // Snapshots the member's state machine at its applied index and compacts its log there.
   void compact(uint64_t id);
+  // Starts a new, empty member `id` that knows no configuration: it learns it from the
+  // leader's snapshot (so every member must have compacted first) and the log after it. The
+  // caller then proposes adding it. A member that applies its own removal stops for good.
+  void add_member(uint64_t id);
+  bool removed(uint64_t id) const { return members_.at(id).removed; }
+  // The configuration as of the member's applied index.
+  const raft::ConfState& conf_state(uint64_t id) const { return members_.at(id).conf_state; }
 
   // The live leader with the highest term, or raft::kNone.
   uint64_t leader() const;
 
   // One random action under `faults` (see FaultOptions).
   void random_step(const FaultOptions& faults);
+  // The membership part of random_step: add a fresh member or remove one (keeps 3..5 voters).
+  void random_membership_change();
   const FaultCounts& counts() const { return counts_; }
   // Empty while every safety property holds; else describes the first violation.
   const std::string& violation() const { return violation_; }
@@ -128,6 +140,8 @@ class Network {
     uint64_t sm_hash = 0;                          // Hash chain of applied entries.
     std::vector<std::string> applied_data;
     uint64_t checked_leader_term = 0;              // Leader Completeness checked for it.
+    bool joiner = false;                           // Added later: starts with no configuration.
+    bool removed = false;                          // Applied its own removal: stopped for good.
   };
   struct InFlight {
     raft::Message msg;
@@ -145,7 +159,8 @@ class Network {
   uint64_t max_commit() const;  // The highest commit index any member knows (or persisted).
   uint64_t pick(const std::vector<uint64_t>& from);
 
-  std::vector<uint64_t> ids_;
+  std::vector<uint64_t> ids_;          // Every member ever started, removed ones included.
+  std::vector<uint64_t> initial_ids_;  // The founding members (Config.peers of non-joiners).
   NetworkOptions options_;
   std::map<uint64_t, Member> members_;
   std::deque<InFlight> queue_;                       // Sent, not yet delivered.
@@ -165,6 +180,7 @@ class Network {
   std::map<uint64_t, uint64_t> commit_term_;        // index -> term it was committed by (bound).
   std::mt19937_64 rng_;
   uint64_t step_ = 0;
+  uint64_t next_id_ = 0;  // Next fresh member id for add_member in random runs.
   bool trace_ = false;  // ARBOR_RAFT_TRACE set: print every action and Ready to stderr.
   FaultCounts counts_;
   std::string violation_;
