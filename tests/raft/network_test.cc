@@ -137,7 +137,7 @@ TEST_F(NetworkTest, MembershipChangesGoThroughTheLogOneAtATime) {
   ASSERT_TRUE(net.propose_conf_change(1, ConfChange{ConfChangeType::kRemoveNode, 3, ""}).ok());
   net.stabilize();
   EXPECT_EQ(net.raft(2).voters(), (std::vector<uint64_t>{1, 2, 4}));
-  net.crash(3);  // The removed member stops; the rest keep committing.
+  EXPECT_FALSE(net.alive(3));  // The removed member stops; the rest keep committing.
   ASSERT_TRUE(net.propose(1, "b").ok());
   net.stabilize();
   EXPECT_EQ(net.applied(4), (std::vector<std::string>{"a", "b"}));
@@ -149,8 +149,8 @@ TEST_F(NetworkTest, ALeaderRemovedFromTheClusterStepsDownAndTheRestContinue) {
   Elect(1);
   ASSERT_TRUE(net.propose_conf_change(1, ConfChange{ConfChangeType::kRemoveNode, 1, ""}).ok());
   net.stabilize();
-  EXPECT_NE(net.raft(1).state(), StateType::kLeader);
-  net.crash(1);
+  EXPECT_TRUE(net.removed(1));  // It applied its own removal, stepped down and stopped.
+  EXPECT_FALSE(net.alive(1));
   net.run(40);
   const uint64_t leader = net.leader();
   ASSERT_TRUE(leader == 2 || leader == 3);
