@@ -42,7 +42,7 @@ export class ClusterView {
     if (health.status === 'fulfilled') info.health = health.value.json?.health === 'true' || health.value.json?.health === true;
     else info.health = health.reason.status === 503 ? false : null;
     if (self.status === 'fulfilled') info.self = self.value.json;
-    else info.error = `unreachable from this browser (${self.reason.message})`;
+    else info.error = self.reason;
     return info;
   }
 
@@ -83,14 +83,15 @@ export class ClusterView {
       return h('tr.member', { 'data-id': m.id },
         h('td', { text: m.name || '(not started)' }),
         h('td.mono', { text: m.id }),
-        h('td', h(`span.state.s-${stateName(self.state)}`, { text: i.self ? stateName(self.state) : '—' }),
-          m.id === leaderId ? h('span.badge.leader', { text: '★ leader' }) : null),
-        h('td', h(`span.health.h-${i.health}`, { text: i.health === true ? 'healthy' : i.health === false ? 'unhealthy' : 'unknown' })),
+        h('td.nowrap', m.id === leaderId ? h('span.badge.leader', { text: '★ leader' })
+          : h(`span.state.s-${stateName(self.state)}`, { text: i.self ? stateName(self.state) : '—' })),
+        h('td', h(`span.health.h-${i.health}`, { text: i.health === true ? 'healthy' : i.health === false ? 'unhealthy' : 'unreachable' })),
         h('td.mono', { text: (m.clientURLs || []).join(', ') || '—' }),
         h('td.mono', { text: (m.peerURLs || []).join(', ') }),
         h('td', { text: self.startTime ? new Date(self.startTime).toLocaleString() : '—' }),
         h('td', { text: self.leaderInfo?.uptime ?? '—' }),
-        h('td.error', { text: i.error || '' }));
+        h('td.error', { title: i.error ? i.error.message : null,
+          text: i.error ? (i.error.status ? `stats: ${i.error.message}` : 'unreachable from this browser') : '' }));
     });
 
     const parts = [h('div.cluster-head', h('h2', { text: 'Cluster' }),

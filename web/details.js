@@ -331,7 +331,7 @@ export class Details {
       h('div', h('p.count#delete-count', { 'data-keys': String(keys), 'data-dirs': String(dirs), text: what }),
         h('p.muted', { text: 'Hidden keys (names starting with "_") are not listed by the API and are not counted, but they are deleted too.' })),
       [{ label: 'Cancel', value: false },
-        { label: `Delete ${keys + dirs + 1} node${keys + dirs ? 's' : ''}`, value: true, kind: 'danger' }],
+        { label: `Delete ${n.key}${keys ? ` and ${keys} key${keys === 1 ? '' : 's'}` : ''}`, value: true, kind: 'danger' }],
       { id: 'confirm-delete' });
     if (!ok) return;
     try {

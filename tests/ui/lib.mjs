@@ -78,6 +78,58 @@ async function httpOk(url) {
   } catch { return false; }
 }
 
+// A cluster of `n` real etcd members on loopback, with the page from the static server talking to
+// the first. For the cluster view, whatever the main server is.
+export class EtcdCluster {
+  static async start(n) {
+    const c = new EtcdCluster();
+    c.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-ui-cluster-'));
+    const ports = new Set();
+    while (ports.size < 2 * n) ports.add(await freePort());
+    const p = [...ports];
+    c.members = Array.from({ length: n }, (_, i) => ({ name: `m${i + 1}`,
+      client: `http://127.0.0.1:${p[2 * i]}`, peer: `http://127.0.0.1:${p[2 * i + 1]}` }));
+    const initial = c.members.map((m) => `${m.name}=${m.peer}`).join(',');
+    for (const m of c.members) {
+      const log = fs.openSync(path.join(c.dataDir, `${m.name}.log`), 'a');
+      m.proc = spawn('etcd', ['--enable-v2=true', '--name', m.name, '--data-dir', path.join(c.dataDir, m.name),
+        '--listen-client-urls', m.client, '--advertise-client-urls', m.client,
+        '--listen-peer-urls', m.peer, '--initial-advertise-peer-urls', m.peer,
+        '--initial-cluster', initial, '--initial-cluster-token', `ui-${p[0]}`], { stdio: ['ignore', log, log] });
+      m.exited = false;
+      m.proc.on('exit', () => { m.exited = true; });
+    }
+    await eventually(`${n} etcd members to be healthy`, async () => {
+      for (const m of c.members) {
+        const r = await fetch(`${m.client}/health`, { signal: AbortSignal.timeout(1000) });
+        if (r.status !== 200 || !(await r.text()).includes('true')) return false;
+      }
+      return true;
+    }, 30000, 250);
+    c.static = await startStaticServer(0);
+    c.kind = 'etcd';
+    c.api = c.members[0].client;
+    c.pageBase = `http://127.0.0.1:${c.static.address().port}`;
+    return c;
+  }
+
+  pageUrl(hash = '') { return `${this.pageBase}/ui/?api=${encodeURIComponent(this.api)}${hash}`; }
+
+  async kill(i) {
+    const m = this.members[i];
+    if (m.exited) return;
+    const gone = new Promise((r) => m.proc.once('exit', r));
+    m.proc.kill('SIGKILL');
+    await gone;
+  }
+
+  async stop() {
+    if (this.static) await new Promise((r) => this.static.close(r));
+    for (let i = 0; i < this.members.length; i++) await this.kill(i);
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
 // One cluster member and the URL of the page that talks to it.
 // kind: 'arbor' (bin/arbor serves the page), 'etcd' (etcd + static server), or with
 // UI_TEST_SERVER=arbor-static, bin/arbor's API with the page from the static server (for trying

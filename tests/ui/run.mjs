@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { Server, Client, eventually, sleep, repo } from './lib.mjs';
+import { Server, Client, EtcdCluster, eventually, sleep, repo } from './lib.mjs';
 import { checkEmbeddedAssets } from './assets_check.mjs';
 
 const shots = path.join(repo, 'docs/screenshots');
@@ -89,11 +89,12 @@ test('create a tree through the UI and browse it', async ({ ctx, server }) => {
   // More of the tree, written by someone else, appears on reload.
   await server.client.setMany([['/app/name', 'shop'], ['/app/feature/dark-mode', 'on'],
     ['/app/feature/beta', 'off'], ['/svc/api/addr', '10.0.0.7:8080']]);
-  await page.reload();
+  await page.goto(server.pageUrl());
   await page.waitForSelector('.tree-row[data-key="/app"]');
   await expandRow(page, '/app');
   await page.waitForSelector('.tree-row[data-key="/app/feature"]');
   await expandRow(page, '/app/feature');
+  await expandRow(page, '/app/db');
   await expandRow(page, '/svc');
   await page.waitForSelector('.tree-row[data-key="/app/feature/beta"]');
   await page.click('.tree-row[data-key="/app/config"] .name');
@@ -331,7 +332,59 @@ test('the cluster view shows members, health, leader and store counters', async 
   // It refreshes by itself.
   const first = await page.textContent('#cluster-updated');
   await eventually('a refresh', async () => (await page.textContent('#cluster-updated')) !== first, 12000);
-  await shot(page, 'cluster.png');
+});
+
+test('the cluster view follows three members, and one going away', async ({ ctx }) => {
+  const cluster = await EtcdCluster.start(3);
+  try {
+    const page = await open(ctx, cluster, '#/cluster');
+    await eventually('3 healthy members', async () =>
+      (await page.locator('#members .health.h-true').count()) === 3, 15000);
+    eq(await page.locator('#members .badge.leader').count(), 1, 'exactly one leader');
+    eq(await page.$$eval('#members tr.member td:first-child', (tds) => tds.map((t) => t.textContent).sort()),
+      ['m1', 'm2', 'm3'], 'member names');
+    await shot(page, 'cluster.png');
+    // A follower that is not the one serving the page goes away; the view notices by itself.
+    const leaderName = await page.textContent('#members tr.member:has(.badge.leader) td:first-child');
+    const victim = ['m2', 'm3'].find((n) => n !== leaderName);
+    await cluster.kill(cluster.members.findIndex((m) => m.name === victim));
+    await eventually(`${victim} shown unreachable`, async () => {
+      const r = page.locator('#members tr.member', { hasText: victim });
+      return (await r.locator('.health').textContent()) === 'unreachable' &&
+        (await r.locator('td.error').textContent()).includes('unreachable');
+    }, 20000, 250);
+    await eventually('2 of 3 healthy', async () =>
+      (await page.textContent('.card:nth-child(2) .v')) === '2 / 3', 15000);
+    await shot(page, 'cluster-member-down.png');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test('a directory takes only TTL changes, and says concurrent edits cannot be detected', async ({ ctx, server }) => {
+  await server.client.mkdir('/sessions');
+  const page = await open(ctx, server, '#/keys/sessions');
+  await page.waitForFunction(() => document.querySelector('.key-title')?.textContent === '/sessions');
+  await page.click('#edit-ttl');
+  assert((await page.textContent('#dir-note')).includes('cannot be detected'), 'the note');
+  await page.fill('.ttl-input', '120');
+  await page.click('#save');
+  await page.waitForFunction(() => document.querySelector('#ttl-live')?.textContent.includes('s)'));
+  const n = (await server.client.get('/sessions')).data.node;
+  assert(n.dir && n.ttl > 100 && n.ttl <= 120, `TTL set on the directory (${n.ttl})`);
+  // Back to permanent.
+  await page.click('#edit-ttl');
+  await page.fill('.ttl-input', '');
+  await page.click('#save');
+  await page.waitForFunction(() => document.querySelector('#ttl-live')?.textContent === 'none (permanent)');
+  eq((await server.client.get('/sessions')).data.node.ttl, undefined, 'permanent again');
+  // Watch it from the details pane.
+  await page.click('#watch-this');
+  await page.waitForSelector('#watch-status.live');
+  eq(await page.inputValue('#watch-key'), '/sessions', 'watch panel opened on the directory');
+  await sleep(300);
+  await server.client.set('/sessions/abc', 'user=7');
+  await eventually('the event', async () => (await page.locator('tr.event[data-key="/sessions/abc"]').count()) === 1);
 });
 
 test('log in when auth is enabled', async ({ ctx }) => {
