@@ -69,7 +69,9 @@ bool read_meta(Decoder& d, SnapshotMeta& m) {
 
 bool read_version(Decoder& d) { return read_byte(d) == kCodecVersion; }
 
-Status corrupt(const char* what) { return Status::corruption(std::string("raft codec: bad ") + what); }
+Status corrupt(const char* what) {
+  return Status::corruption(std::string("raft codec: bad ") + what);
+}
 
 }  // namespace
 

@@ -30,8 +30,8 @@ StepResult Node::step(const Message& m) {
 }
 
 StepResult Node::read_index(std::string context) {
-  return raft_.step(Message{.type = MessageType::kReadIndex, .from = raft_.id(),
-                            .context = std::move(context)});
+  return raft_.step(
+      Message{.type = MessageType::kReadIndex, .from = raft_.id(), .context = std::move(context)});
 }
 
 void Node::transfer_leadership(uint64_t transferee) {

@@ -50,7 +50,8 @@ class Node {
   // response from a non-member.
   [[nodiscard]] StepResult step(const Message& m);
   // Asks for a linearizable read point; answered by a ReadState with this context in a later
-  // Ready. Contexts should be unique among outstanding reads.
+  // Ready. Contexts should be unique among outstanding reads. A read may be dropped silently
+  // (the leader changed or lost its quorum): callers time out and retry.
   [[nodiscard]] StepResult read_index(std::string context);
   // Asks the leader to hand leadership to `transferee` (dissertation §3.10).
   void transfer_leadership(uint64_t transferee);

@@ -29,9 +29,12 @@ void Inflights::free_first_one() {
 
 const char* to_string(ProgressState state) {
   switch (state) {
-    case ProgressState::kProbe: return "probe";
-    case ProgressState::kReplicate: return "replicate";
-    case ProgressState::kSnapshot: return "snapshot";
+    case ProgressState::kProbe:
+      return "probe";
+    case ProgressState::kReplicate:
+      return "replicate";
+    case ProgressState::kSnapshot:
+      return "snapshot";
   }
   return "unknown";
 }
@@ -93,9 +96,12 @@ bool Progress::maybe_decr_to(uint64_t rejected, uint64_t hint) {
 
 bool Progress::is_paused() const {
   switch (state) {
-    case ProgressState::kProbe: return probe_sent;
-    case ProgressState::kReplicate: return inflights.full();
-    case ProgressState::kSnapshot: return true;
+    case ProgressState::kProbe:
+      return probe_sent;
+    case ProgressState::kReplicate:
+      return inflights.full();
+    case ProgressState::kSnapshot:
+      return true;
   }
   return true;
 }
@@ -106,7 +112,8 @@ std::string Progress::to_string() const {
                 match, next, is_learner ? " learner" : "", probe_sent ? " paused" : "",
                 inflights.count());
   std::string s(buf);
-  if (state == ProgressState::kSnapshot) s += " pending_snapshot=" + std::to_string(pending_snapshot);
+  if (state == ProgressState::kSnapshot)
+    s += " pending_snapshot=" + std::to_string(pending_snapshot);
   return s;
 }
 

@@ -8,10 +8,14 @@ namespace arbor::raft {
 
 const char* to_string(StateType state) {
   switch (state) {
-    case StateType::kFollower: return "follower";
-    case StateType::kCandidate: return "candidate";
-    case StateType::kLeader: return "leader";
-    case StateType::kPreCandidate: return "pre-candidate";
+    case StateType::kFollower:
+      return "follower";
+    case StateType::kCandidate:
+      return "candidate";
+    case StateType::kLeader:
+      return "leader";
+    case StateType::kPreCandidate:
+      return "pre-candidate";
   }
   return "unknown";
 }
@@ -132,7 +136,8 @@ uint64_t Raft::next_random() {
 void Raft::reset_randomized_election_timeout() {
   // Raft §5.2: randomised in [et, 2et) so that split votes are rare and resolve quickly.
   randomized_election_timeout_ =
-      election_timeout_ + static_cast<int>(next_random() % static_cast<uint64_t>(election_timeout_));
+      election_timeout_ +
+      static_cast<int>(next_random() % static_cast<uint64_t>(election_timeout_));
 }
 
 void Raft::reset(uint64_t term) {
@@ -204,8 +209,8 @@ void Raft::hup() {
   if (!promotable()) return;
   // A committed but unapplied conf change might remove us or change the quorum.
   if (log_.committed() > log_.applied()) {
-    Result<std::vector<Entry>, StorageError> unapplied =
-        log_.slice(std::max(log_.applied() + 1, log_.first_index()), log_.committed() + 1, kNoLimit);
+    Result<std::vector<Entry>, StorageError> unapplied = log_.slice(
+        std::max(log_.applied() + 1, log_.first_index()), log_.committed() + 1, kNoLimit);
     CHECK(unapplied.ok(), "raft %lu: unapplied entries unavailable", id_);
     for (const Entry& e : *unapplied) {
       if (e.type == EntryType::kConfChange) return;
@@ -257,8 +262,8 @@ void Raft::handle_vote_request(const Message& m) {
   const bool pre = m.type == MessageType::kPreVote;
   // Raft §5.2: at most one vote per term, first come first served (a repeated request from
   // the same candidate is granted again). A pre-vote for a later term binds nothing.
-  const bool can_vote = vote_ == m.from || (vote_ == kNone && lead_ == kNone) ||
-                        (pre && m.term > term_);
+  const bool can_vote =
+      vote_ == m.from || (vote_ == kNone && lead_ == kNone) || (pre && m.term > term_);
   Message resp;
   resp.type = pre ? MessageType::kPreVoteResp : MessageType::kVoteResp;
   resp.to = m.from;
@@ -348,8 +353,8 @@ StepResult Raft::step(Message m) {
       // A granted pre-vote carries the term we are about to campaign in.
     } else {
       // Raft §5.1: a higher term makes us a follower of that term.
-      const bool from_leader = m.type == MessageType::kApp ||
-                               m.type == MessageType::kHeartbeat || m.type == MessageType::kSnap;
+      const bool from_leader = m.type == MessageType::kApp || m.type == MessageType::kHeartbeat ||
+                               m.type == MessageType::kSnap;
       become_follower(m.term, from_leader ? m.from : kNone);
     }
   } else if (m.term < term_) {
@@ -379,10 +384,13 @@ StepResult Raft::step(Message m) {
       break;
   }
   switch (state_) {
-    case StateType::kLeader: return step_leader(m);
+    case StateType::kLeader:
+      return step_leader(m);
     case StateType::kCandidate:
-    case StateType::kPreCandidate: return step_candidate(m);
-    case StateType::kFollower: return step_follower(m);
+    case StateType::kPreCandidate:
+      return step_candidate(m);
+    case StateType::kFollower:
+      return step_follower(m);
   }
   return Stepped{};
 }
@@ -396,7 +404,7 @@ StepResult Raft::step_leader(Message& m) {
       if (!quorum_active()) become_follower(term_, kNone);
       return Stepped{};
     case MessageType::kProp: {
-      CHECK(!m.entries.empty(), "raft %lu: empty proposal", id_);
+      if (m.entries.empty()) return StepError::kProposalDropped;             // Nothing to propose.
       if (prs_.find(id_) == prs_.end()) return StepError::kProposalDropped;  // Removed.
       if (lead_transferee_ != kNone) return StepError::kProposalDropped;
       for (size_t i = 0; i < m.entries.size(); ++i) {
@@ -464,7 +472,8 @@ StepResult Raft::step_leader(Message& m) {
       pr.recent_active = true;
       pr.resume();
       // A full window whose acknowledgements were lost would never drain: free one slot.
-      if (pr.state == ProgressState::kReplicate && pr.inflights.full()) pr.inflights.free_first_one();
+      if (pr.state == ProgressState::kReplicate && pr.inflights.full())
+        pr.inflights.free_first_one();
       if (pr.match < log_.last_index()) send_append(m.from);
       if (!m.context.empty()) recv_read_ack(m.from, m.context);
       return Stepped{};
@@ -598,7 +607,7 @@ void Raft::handle_heartbeat(const Message& m) {
 }
 
 void Raft::handle_snapshot(const Message& m) {
-  CHECK(m.snapshot.has_value(), "raft %lu: MsgSnap without snapshot", id_);
+  if (!m.snapshot.has_value()) return;  // Malformed: nothing to install.
   Message resp{.type = MessageType::kAppResp, .to = m.from};
   resp.index = restore(*m.snapshot) ? log_.last_index() : log_.committed();
   send(std::move(resp));
@@ -773,8 +782,8 @@ void Raft::answer_read(uint64_t from, uint64_t index, const std::string& context
   if (from == id_) {
     read_states_.push_back(ReadState{index, context});
   } else {
-    send(Message{.type = MessageType::kReadIndexResp, .to = from, .index = index,
-                 .context = context});
+    send(Message{
+        .type = MessageType::kReadIndexResp, .to = from, .index = index, .context = context});
   }
 }
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "raft/progress.h"
@@ -25,22 +26,22 @@
 namespace arbor::raft {
 
 struct Config {
-  uint64_t id = kNone;             // This member. REQUIRES: != kNone.
+  uint64_t id = kNone;  // This member. REQUIRES: != kNone.
   // The initial voters and learners of a new cluster; used only when the storage holds no
   // configuration (no snapshot). Later changes go through the log (apply_conf_change).
   std::vector<uint64_t> peers;
   std::vector<uint64_t> learners;
-  int election_tick = 10;          // Election timeout, randomised in [election_tick, 2x).
-  int heartbeat_tick = 1;          // Leader heartbeat interval. REQUIRES: < election_tick.
+  int election_tick = 10;            // Election timeout, randomised in [election_tick, 2x).
+  int heartbeat_tick = 1;            // Leader heartbeat interval. REQUIRES: < election_tick.
   const Storage* storage = nullptr;  // Not owned; outlives the Raft. REQUIRES: != nullptr.
-  uint64_t applied = 0;            // The last index the state machine applied before a restart.
-  uint64_t max_size_per_msg = 1 << 20;            // Payload bytes per MsgApp (>= 1 entry).
+  uint64_t applied = 0;              // The last index the state machine applied before a restart.
+  uint64_t max_size_per_msg = 1 << 20;               // Payload bytes per MsgApp (>= 1 entry).
   uint64_t max_committed_size_per_ready = kNoLimit;  // Page size of committed entries.
   uint64_t max_uncommitted_entries_size = kNoLimit;  // Leader refuses proposals beyond this.
-  size_t max_inflight_msgs = 256;  // Pipelined MsgApps per follower.
-  bool check_quorum = true;        // Dissertation §6.2: leader steps down without a quorum.
-  bool pre_vote = true;            // Dissertation §9.6: ask before disrupting with a new term.
-  uint64_t random_seed = 0;        // Seeds the election timeout jitter (deterministic).
+  size_t max_inflight_msgs = 256;                    // Pipelined MsgApps per follower.
+  bool check_quorum = true;  // Dissertation §6.2: leader steps down without a quorum.
+  bool pre_vote = true;      // Dissertation §9.6: ask before disrupting with a new term.
+  uint64_t random_seed = 0;  // Seeds the election timeout jitter (deterministic).
 };
 
 enum class StepError {
@@ -91,8 +92,8 @@ class Raft {
   RaftLog& mutable_log() { return log_; }
   // The progress of every member (meaningful on the leader).
   const std::map<uint64_t, Progress>& progress() const { return prs_; }
-  std::vector<uint64_t> voters() const;   // Sorted.
-  std::vector<uint64_t> learners() const; // Sorted.
+  std::vector<uint64_t> voters() const;    // Sorted.
+  std::vector<uint64_t> learners() const;  // Sorted.
   // Can this member become leader (a voter in its own configuration)?
   bool promotable() const;
   int randomized_election_timeout() const { return randomized_election_timeout_; }
@@ -107,10 +108,10 @@ class Raft {
  private:
   enum class CampaignKind { kPreElection, kElection, kTransfer };
   struct PendingRead {
-    uint64_t index;            // Commit index when the read arrived.
-    uint64_t from;             // Who asked (this member for local reads).
-    std::string context;       // The driver's read id.
-    std::set<uint64_t> acks;   // Members that answered the heartbeat round carrying context.
+    uint64_t index;           // Commit index when the read arrived.
+    uint64_t from;            // Who asked (this member for local reads).
+    std::string context;      // The driver's read id.
+    std::set<uint64_t> acks;  // Members that answered the heartbeat round carrying context.
   };
 
   StepResult step_leader(Message& m);
@@ -160,24 +161,24 @@ class Raft {
   const bool check_quorum_;
   const bool pre_vote_;
 
-  uint64_t term_ = 0;             // Raft's current_term (persisted).
-  uint64_t vote_ = kNone;         // Raft's voted_for in term_ (persisted).
-  uint64_t lead_ = kNone;         // The leader of term_, if known.
+  uint64_t term_ = 0;      // Raft's current_term (persisted).
+  uint64_t vote_ = kNone;  // Raft's voted_for in term_ (persisted).
+  uint64_t lead_ = kNone;  // The leader of term_, if known.
   StateType state_ = StateType::kFollower;
   RaftLog log_;
-  std::map<uint64_t, Progress> prs_;   // Every member, this one included.
-  std::map<uint64_t, bool> votes_;     // Candidate: answers received in this election.
-  std::vector<Message> msgs_;          // Outbox, emptied by take_messages().
-  std::vector<ReadState> read_states_; // Reads ready to serve, emptied by take_read_states().
-  std::deque<PendingRead> pending_reads_;       // Leader: reads awaiting a heartbeat quorum.
+  std::map<uint64_t, Progress> prs_;       // Every member, this one included.
+  std::map<uint64_t, bool> votes_;         // Candidate: answers received in this election.
+  std::vector<Message> msgs_;              // Outbox, emptied by take_messages().
+  std::vector<ReadState> read_states_;     // Reads ready to serve, emptied by take_read_states().
+  std::deque<PendingRead> pending_reads_;  // Leader: reads awaiting a heartbeat quorum.
   std::vector<Message> pending_read_index_msgs_;  // Leader: reads awaiting a commit in term_.
-  int election_elapsed_ = 0;    // Ticks since the last reset (leader: since the last CheckQuorum).
-  int heartbeat_elapsed_ = 0;   // Leader: ticks since the last heartbeat.
+  int election_elapsed_ = 0;   // Ticks since the last reset (leader: since the last CheckQuorum).
+  int heartbeat_elapsed_ = 0;  // Leader: ticks since the last heartbeat.
   int randomized_election_timeout_ = 0;
-  uint64_t lead_transferee_ = kNone;    // Leader: the member leadership is moving to.
-  uint64_t pending_conf_index_ = 0;     // Leader: a conf change at or below is not yet applied.
-  uint64_t uncommitted_size_ = 0;       // Leader: payload bytes appended but not yet committed.
-  uint64_t rng_state_;                  // splitmix64 state for election jitter.
+  uint64_t lead_transferee_ = kNone;  // Leader: the member leadership is moving to.
+  uint64_t pending_conf_index_ = 0;   // Leader: a conf change at or below is not yet applied.
+  uint64_t uncommitted_size_ = 0;     // Leader: payload bytes appended but not yet committed.
+  uint64_t rng_state_;                // splitmix64 state for election jitter.
 };
 
 }  // namespace arbor::raft

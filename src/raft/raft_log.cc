@@ -130,8 +130,8 @@ bool RaftLog::is_up_to_date(uint64_t last_index_in, uint64_t last_term_in) const
   return last_term_in > our_term || (last_term_in == our_term && last_index_in >= last_index());
 }
 
-std::optional<uint64_t> RaftLog::maybe_append(uint64_t index, uint64_t log_term,
-                                              uint64_t committed, std::span<const Entry> ents) {
+std::optional<uint64_t> RaftLog::maybe_append(uint64_t index, uint64_t log_term, uint64_t committed,
+                                              std::span<const Entry> ents) {
   if (!match_term(index, log_term)) return std::nullopt;
   const uint64_t last_new = index + ents.size();
   // A follower may receive the same AppendEntries twice, out of order. Only truncate on a
@@ -208,7 +208,8 @@ Result<std::vector<Entry>, StorageError> RaftLog::entries(uint64_t i, uint64_t m
 std::vector<Entry> RaftLog::next_entries() const {
   const uint64_t off = std::max(applied_ + 1, first_index());
   if (committed_ + 1 <= off) return {};
-  Result<std::vector<Entry>, StorageError> ents = slice(off, committed_ + 1, max_next_entries_size_);
+  Result<std::vector<Entry>, StorageError> ents =
+      slice(off, committed_ + 1, max_next_entries_size_);
   CHECK(ents.ok(), "committed entries [%lu,%lu] unavailable", off, committed_);
   return std::move(*ents);
 }

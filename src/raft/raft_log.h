@@ -105,11 +105,11 @@ class RaftLog {
   uint64_t applied() const { return applied_; }
 
  private:
-  const Storage* storage_;           // Not owned; outlives this log.
-  Unstable unstable_;                // Accepted, not yet persisted.
-  uint64_t committed_ = 0;           // Highest index known to be committed.
-  uint64_t applied_ = 0;             // Highest index the driver has applied.
-  uint64_t max_next_entries_size_;   // Page size of next_entries().
+  const Storage* storage_;          // Not owned; outlives this log.
+  Unstable unstable_;               // Accepted, not yet persisted.
+  uint64_t committed_ = 0;          // Highest index known to be committed.
+  uint64_t applied_ = 0;            // Highest index the driver has applied.
+  uint64_t max_next_entries_size_;  // Page size of next_entries().
 };
 
 // Entries truncated to at most `max_size` payload bytes, but never to fewer than one.

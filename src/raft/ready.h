@@ -41,14 +41,14 @@ struct ReadState {
 };
 
 struct Ready {
-  std::optional<SoftState> soft_state;  // Only when changed since the last Ready.
-  std::optional<HardState> hard_state;  // Only when changed; persist before sending.
-  std::vector<ReadState> read_states;   // Reads that may be served once applied reaches index.
-  std::vector<Entry> entries;           // Persist before sending messages.
-  std::optional<Snapshot> snapshot;     // Persist and apply; replaces the log before it.
-  std::vector<Entry> committed_entries; // Apply in order (already persisted, here or earlier).
-  std::vector<Message> messages;        // Send after persisting the above.
-  bool must_sync = false;               // Entries, term or vote changed: fsync before sending.
+  std::optional<SoftState> soft_state;   // Only when changed since the last Ready.
+  std::optional<HardState> hard_state;   // Only when changed; persist before sending.
+  std::vector<ReadState> read_states;    // Reads that may be served once applied reaches index.
+  std::vector<Entry> entries;            // Persist before sending messages.
+  std::optional<Snapshot> snapshot;      // Persist and apply; replaces the log before it.
+  std::vector<Entry> committed_entries;  // Apply in order (already persisted, here or earlier).
+  std::vector<Message> messages;         // Send after persisting the above.
+  bool must_sync = false;                // Entries, term or vote changed: fsync before sending.
 };
 
 }  // namespace arbor::raft

@@ -18,10 +18,10 @@
 namespace arbor::raft {
 
 enum class StorageError {
-  kCompacted,                      // The index is at or below the snapshot: ask for it instead.
-  kUnavailable,                    // The index is beyond the last entry.
-  kSnapshotOutOfDate,              // A snapshot or compaction older than what is stored.
-  kSnapshotTemporarilyUnavailable, // No snapshot ready yet; raft retries later.
+  kCompacted,                       // The index is at or below the snapshot: ask for it instead.
+  kUnavailable,                     // The index is beyond the last entry.
+  kSnapshotOutOfDate,               // A snapshot or compaction older than what is stored.
+  kSnapshotTemporarilyUnavailable,  // No snapshot ready yet; raft retries later.
 };
 
 inline constexpr uint64_t kNoLimit = std::numeric_limits<uint64_t>::max();
@@ -78,8 +78,8 @@ class MemoryStorage : public Storage {
 
  private:
   HardState hard_state_;
-  Snapshot snapshot_;            // Newest snapshot; its index/term mirror entries_[0].
-  std::vector<Entry> entries_;   // entries_[i].index == entries_[0].index + i.
+  Snapshot snapshot_;           // Newest snapshot; its index/term mirror entries_[0].
+  std::vector<Entry> entries_;  // entries_[i].index == entries_[0].index + i.
 };
 
 }  // namespace arbor::raft

@@ -4,25 +4,44 @@ namespace arbor::raft {
 
 const char* to_string(MessageType type) {
   switch (type) {
-    case MessageType::kHup: return "MsgHup";
-    case MessageType::kBeat: return "MsgBeat";
-    case MessageType::kProp: return "MsgProp";
-    case MessageType::kApp: return "MsgApp";
-    case MessageType::kAppResp: return "MsgAppResp";
-    case MessageType::kVote: return "MsgVote";
-    case MessageType::kVoteResp: return "MsgVoteResp";
-    case MessageType::kSnap: return "MsgSnap";
-    case MessageType::kHeartbeat: return "MsgHeartbeat";
-    case MessageType::kHeartbeatResp: return "MsgHeartbeatResp";
-    case MessageType::kUnreachable: return "MsgUnreachable";
-    case MessageType::kSnapStatus: return "MsgSnapStatus";
-    case MessageType::kCheckQuorum: return "MsgCheckQuorum";
-    case MessageType::kTransferLeader: return "MsgTransferLeader";
-    case MessageType::kTimeoutNow: return "MsgTimeoutNow";
-    case MessageType::kReadIndex: return "MsgReadIndex";
-    case MessageType::kReadIndexResp: return "MsgReadIndexResp";
-    case MessageType::kPreVote: return "MsgPreVote";
-    case MessageType::kPreVoteResp: return "MsgPreVoteResp";
+    case MessageType::kHup:
+      return "MsgHup";
+    case MessageType::kBeat:
+      return "MsgBeat";
+    case MessageType::kProp:
+      return "MsgProp";
+    case MessageType::kApp:
+      return "MsgApp";
+    case MessageType::kAppResp:
+      return "MsgAppResp";
+    case MessageType::kVote:
+      return "MsgVote";
+    case MessageType::kVoteResp:
+      return "MsgVoteResp";
+    case MessageType::kSnap:
+      return "MsgSnap";
+    case MessageType::kHeartbeat:
+      return "MsgHeartbeat";
+    case MessageType::kHeartbeatResp:
+      return "MsgHeartbeatResp";
+    case MessageType::kUnreachable:
+      return "MsgUnreachable";
+    case MessageType::kSnapStatus:
+      return "MsgSnapStatus";
+    case MessageType::kCheckQuorum:
+      return "MsgCheckQuorum";
+    case MessageType::kTransferLeader:
+      return "MsgTransferLeader";
+    case MessageType::kTimeoutNow:
+      return "MsgTimeoutNow";
+    case MessageType::kReadIndex:
+      return "MsgReadIndex";
+    case MessageType::kReadIndexResp:
+      return "MsgReadIndexResp";
+    case MessageType::kPreVote:
+      return "MsgPreVote";
+    case MessageType::kPreVoteResp:
+      return "MsgPreVoteResp";
   }
   return "MsgUnknown";
 }

@@ -81,24 +81,24 @@ struct ConfChange {
 // Local messages (kHup, kBeat, kProp from the driver, kUnreachable, kSnapStatus, kCheckQuorum)
 // never travel on the wire; the rest are exchanged between members.
 enum class MessageType : uint8_t {
-  kHup = 0,             // Local: start an election (the election timer fired).
-  kBeat = 1,            // Local: leader, send heartbeats now.
-  kProp = 2,            // A client proposal (local, or forwarded by a follower).
-  kApp = 3,             // AppendEntries (Raft §5.3).
-  kAppResp = 4,         // Its answer: index = last matching index, or reject + hint.
-  kVote = 5,            // RequestVote (Raft §5.2).
+  kHup = 0,      // Local: start an election (the election timer fired).
+  kBeat = 1,     // Local: leader, send heartbeats now.
+  kProp = 2,     // A client proposal (local, or forwarded by a follower).
+  kApp = 3,      // AppendEntries (Raft §5.3).
+  kAppResp = 4,  // Its answer: index = last matching index, or reject + hint.
+  kVote = 5,     // RequestVote (Raft §5.2).
   kVoteResp = 6,
-  kSnap = 7,            // InstallSnapshot (Raft §7).
-  kHeartbeat = 8,       // An empty AppendEntries carrying commit (Raft §5.2).
+  kSnap = 7,       // InstallSnapshot (Raft §7).
+  kHeartbeat = 8,  // An empty AppendEntries carrying commit (Raft §5.2).
   kHeartbeatResp = 9,
-  kUnreachable = 10,    // Local: the transport could not reach `from`.
-  kSnapStatus = 11,     // Local: the transport finished (reject = failed) sending a snapshot.
-  kCheckQuorum = 12,    // Local: leader, check that a quorum was active (dissertation §6.2).
-  kTransferLeader = 13, // Dissertation §3.10: from = the transferee.
-  kTimeoutNow = 14,     // Leader to transferee: campaign now.
-  kReadIndex = 15,      // Dissertation §6.4: context identifies the read.
+  kUnreachable = 10,     // Local: the transport could not reach `from`.
+  kSnapStatus = 11,      // Local: the transport finished (reject = failed) sending a snapshot.
+  kCheckQuorum = 12,     // Local: leader, check that a quorum was active (dissertation §6.2).
+  kTransferLeader = 13,  // Dissertation §3.10: from = the transferee.
+  kTimeoutNow = 14,      // Leader to transferee: campaign now.
+  kReadIndex = 15,       // Dissertation §6.4: context identifies the read.
   kReadIndexResp = 16,
-  kPreVote = 17,        // Dissertation §9.6: would you vote for me at term+1?
+  kPreVote = 17,  // Dissertation §9.6: would you vote for me at term+1?
   kPreVoteResp = 18,
 };
 inline constexpr uint8_t kMaxMessageType = 18;

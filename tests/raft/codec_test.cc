@@ -9,8 +9,13 @@ namespace arbor::raft {
 namespace {
 
 Message FullMessage() {
-  Message m{.type = MessageType::kSnap, .to = 2, .from = 1, .term = 7, .log_term = 6,
-            .index = 300, .commit = 299};
+  Message m{.type = MessageType::kSnap,
+            .to = 2,
+            .from = 1,
+            .term = 7,
+            .log_term = 6,
+            .index = 300,
+            .commit = 299};
   m.entries = {Entry{6, 301, EntryType::kNormal, "a"}, Entry{7, 302, EntryType::kConfChange, "cc"}};
   m.snapshot = Snapshot{SnapshotMeta{300, 6, ConfState{{1, 2, 3}, {4}}}, "state"};
   m.reject = true;

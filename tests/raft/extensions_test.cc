@@ -166,7 +166,8 @@ TEST_F(CheckQuorumTest, AMemberWithAHigherTermAnswersAStaleLeadersHeartbeat) {
 
 // ---------------------------------------------------------------- PreVote (§9.6)
 
-// Dissertation §9.6: TestLeaderElectionPreVote / TestLeaderCyclePreVote / TestSingleNodePreCandidate.
+// Dissertation §9.6: TestLeaderElectionPreVote / TestLeaderCyclePreVote /
+// TestSingleNodePreCandidate.
 TEST_F(PreVoteTest, APreVoteRoundPrecedesTheRealElection) {
   Raft& solo = New(1, {1}, {}, Opts{.pre_vote = true});
   Step(solo, M(MessageType::kHup, 1, 1));
@@ -304,7 +305,8 @@ class TransferCluster : public TransferTest {
   MiniCluster net_;
 };
 
-// Dissertation §3.10: TestLeaderTransferToUpToDateNode / …FromFollower / …WithCheckQuorum / TestLeaderTransferBack.
+// Dissertation §3.10: TestLeaderTransferToUpToDateNode / …FromFollower / …WithCheckQuorum /
+// TestLeaderTransferBack.
 TEST_F(TransferCluster, AnUpToDateTransfereeTakesOverAndCanHandItBack) {
   Transfer(2);
   EXPECT_EQ(net_.at(2).state(), StateType::kLeader);

@@ -111,7 +111,8 @@ TEST_F(MembershipTest, ALeaderRemovingItselfStepsDownAndTheRestElectANewLeader) 
 TEST_F(MembershipTest, NoCampaignWhileACommittedConfChangeIsUnapplied) {
   Raft& r = New(1, {1, 2});
   Message app = M(MessageType::kApp, 2, 1, 1);
-  app.entries = {Entry{1, 1, EntryType::kConfChange, encode(ConfChange{ConfChangeType::kRemoveNode, 1, ""})}};
+  app.entries = {
+      Entry{1, 1, EntryType::kConfChange, encode(ConfChange{ConfChangeType::kRemoveNode, 1, ""})}};
   app.commit = 1;
   Step(r, app);
   Step(r, M(MessageType::kHup, 1, 1));

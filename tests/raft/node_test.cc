@@ -98,7 +98,8 @@ TEST_F(NodeTest, LocalMessageTypesFromTheNetworkAndUnknownRespondersAreRefused) 
   EXPECT_TRUE(n.step(M(MessageType::kHeartbeat, 2, 1, 1)).ok());
 }
 
-// Checklist (node API): TestNodePropose / TestNodeProposeWaitDropped / TestNodeTick / TestRawNodeStatus.
+// Checklist (node API): TestNodePropose / TestNodeProposeWaitDropped / TestNodeTick /
+// TestRawNodeStatus.
 TEST_F(NodeTest, ProposalsFailWithoutALeaderAndStatusReportsTheState) {
   Node& n = Start(1, {1, 2, 3});
   EXPECT_EQ(n.propose("x").error(), StepError::kProposalDropped);

@@ -40,7 +40,8 @@ TEST(ProgressTest, PausedMeansProbeSentFullWindowOrSnapshot) {
   EXPECT_TRUE(p.is_paused());
 }
 
-// Checklist (tracker): TestProgressBecomeProbe / TestProgressBecomeReplicate / TestProgressBecomeSnapshot.
+// Checklist (tracker): TestProgressBecomeProbe / TestProgressBecomeReplicate /
+// TestProgressBecomeSnapshot.
 TEST(ProgressTest, StateChangesResetNextFromMatchOrThePendingSnapshot) {
   Progress p(4);
   p.match = 1;

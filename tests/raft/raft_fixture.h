@@ -96,7 +96,8 @@ class RaftFixture : public ::testing::Test {
   }
   static std::vector<uint64_t> LogTerms(const Raft& r) {
     std::vector<uint64_t> out;
-    Result<std::vector<Entry>, StorageError> ents = r.log().entries(r.log().first_index(), kNoLimit);
+    Result<std::vector<Entry>, StorageError> ents =
+        r.log().entries(r.log().first_index(), kNoLimit);
     for (const Entry& e : *ents) out.push_back(e.term);
     return out;
   }

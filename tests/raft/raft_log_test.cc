@@ -187,7 +187,8 @@ TEST(UnstableTest, TruncateAndAppendReplacesFromTheFirstNewIndex) {
 
 // util_test: TestLimitSize.
 TEST(LimitSizeTest, KeepsAtLeastOneEntry) {
-  std::vector<Entry> ents{Entry{1, 1, EntryType::kNormal, "aaaa"}, Entry{1, 2, EntryType::kNormal, "bb"}};
+  std::vector<Entry> ents{Entry{1, 1, EntryType::kNormal, "aaaa"},
+                          Entry{1, 2, EntryType::kNormal, "bb"}};
   limit_size(ents, 5);
   EXPECT_EQ(ents.size(), 1u);
   limit_size(ents, 0);

@@ -197,7 +197,9 @@ TEST_F(RaftTest, AVoterGrantsOneVotePerTermToAnUpToDateCandidate) {
     std::vector<Message> resp = SentOf(r, MessageType::kVoteResp);
     ASSERT_EQ(resp.size(), 1u);
     EXPECT_EQ(resp[0].reject, c.reject) << "vote " << c.vote << " index " << c.index;
-    if (!c.reject) { EXPECT_EQ(r.vote(), c.candidate); }
+    if (!c.reject) {
+      EXPECT_EQ(r.vote(), c.candidate);
+    }
   }
 }
 
@@ -293,32 +295,32 @@ TEST_F(RaftTest, EveryMemberCanBecomeLeaderButOnlyWithAMajority) {
 TEST_F(RaftTest, TheLeaderBringsEveryFigure7FollowerIntoAgreement) {
   const std::vector<uint64_t> leader_log = {1, 1, 1, 4, 4, 5, 5, 6, 6, 6};
   const std::vector<std::vector<uint64_t>> followers = {
-      {1, 1, 1, 4, 4, 5, 5, 6, 6},              // (a) missing one
-      {1, 1, 1, 4},                             // (b) missing many
-      {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6},        // (c) one extra uncommitted
-      {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7},     // (d) extra entries of a later term
-      {1, 1, 1, 4, 4, 4, 4},                    // (e) conflicting suffix
-      {1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3},        // (f) long conflicting suffix
+      {1, 1, 1, 4, 4, 5, 5, 6, 6},           // (a) missing one
+      {1, 1, 1, 4},                          // (b) missing many
+      {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6},     // (c) one extra uncommitted
+      {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7},  // (d) extra entries of a later term
+      {1, 1, 1, 4, 4, 4, 4},                 // (e) conflicting suffix
+      {1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3},     // (f) long conflicting suffix
   };
   for (bool pre_vote : {false, true}) {  // TestLeaderElectionOverwriteNewerLogsPreVote too.
-  for (const std::vector<uint64_t>& f : followers) {
-    MiniCluster net;
-    const Opts o{.pre_vote = pre_vote};
-    Raft& leader = New(1, {1, 2, 3}, leader_log, o);
-    Raft& follower = New(2, {1, 2, 3}, f, o);
-    Raft& voter = New(3, {1, 2, 3}, leader_log, o);
-    net.add(leader);
-    net.add(follower);
-    net.add(voter);
-    // The voter's vote elects 1 in a term above everyone's (the follower may refuse).
-    storages_.back()->set_hard_state(HardState{7, kNone, 0});
-    leader.become_follower(7, kNone);
-    voter.become_follower(7, kNone);
-    net.campaign(1);
-    ASSERT_EQ(leader.state(), StateType::kLeader);
-    net.propose(1);
-    EXPECT_EQ(LogTerms(follower), LogTerms(leader)) << "follower of length " << f.size();
-  }
+    for (const std::vector<uint64_t>& f : followers) {
+      MiniCluster net;
+      const Opts o{.pre_vote = pre_vote};
+      Raft& leader = New(1, {1, 2, 3}, leader_log, o);
+      Raft& follower = New(2, {1, 2, 3}, f, o);
+      Raft& voter = New(3, {1, 2, 3}, leader_log, o);
+      net.add(leader);
+      net.add(follower);
+      net.add(voter);
+      // The voter's vote elects 1 in a term above everyone's (the follower may refuse).
+      storages_.back()->set_hard_state(HardState{7, kNone, 0});
+      leader.become_follower(7, kNone);
+      voter.become_follower(7, kNone);
+      net.campaign(1);
+      ASSERT_EQ(leader.state(), StateType::kLeader);
+      net.propose(1);
+      EXPECT_EQ(LogTerms(follower), LogTerms(leader)) << "follower of length " << f.size();
+    }
   }
 }
 
@@ -351,9 +353,9 @@ TEST_F(RaftTest, AMemberWithASmallerTermDoesNotPreventAnElection) {
   net.campaign(2);  // Term 2 (the pre-vote passes: 1 is the leader's... 1 was leader, see below).
   net.campaign(1);
   net.heal();
-  net.isolate(1);   // Whatever happened, 2 and 3 alone must still elect a leader.
-  for (int i = 0; i < 4 && net.at(2).state() != StateType::kLeader &&
-                  net.at(3).state() != StateType::kLeader;
+  net.isolate(1);  // Whatever happened, 2 and 3 alone must still elect a leader.
+  for (int i = 0;
+       i < 4 && net.at(2).state() != StateType::kLeader && net.at(3).state() != StateType::kLeader;
        ++i) {
     net.campaign(2);
     net.campaign(3);
@@ -392,9 +394,8 @@ TEST_F(RaftTest, AnEntryCommitsExactlyWhenAMajorityHoldsIt) {
     std::set<uint64_t> acks;
     bool committed;
   };
-  const std::vector<Case> cases = {{1, {}, true},          {3, {}, false},
-                                   {3, {2}, true},         {3, {2, 3}, true},
-                                   {5, {2}, false},        {5, {2, 3}, true},
+  const std::vector<Case> cases = {{1, {}, true},          {3, {}, false},  {3, {2}, true},
+                                   {3, {2, 3}, true},      {5, {2}, false}, {5, {2, 3}, true},
                                    {5, {2, 3, 4, 5}, true}};
   for (const Case& c : cases) {
     std::vector<uint64_t> peers;
@@ -411,7 +412,9 @@ TEST_F(RaftTest, AnEntryCommitsExactlyWhenAMajorityHoldsIt) {
     if (c.committed && c.size > 1) {
       // Later appends carry the new commit index.
       for (const Message& m : SentOf(r, MessageType::kApp)) {
-        if (!m.entries.empty() || m.commit != 0) { EXPECT_LE(m.commit, 2u); }
+        if (!m.entries.empty() || m.commit != 0) {
+          EXPECT_LE(m.commit, 2u);
+        }
       }
     }
   }
@@ -538,7 +541,8 @@ TEST_F(RaftTest, ASingleMemberCommitsAloneAndNoLeaderMeansDropped) {
   EXPECT_EQ(f.step(Prop(1)).error(), StepError::kProposalDropped);
 }
 
-// Raft §5.3: TestLeaderIncreaseNext / TestProgressProbe / TestProgressReplicate / TestProgressPaused.
+// Raft §5.3: TestLeaderIncreaseNext / TestProgressProbe / TestProgressReplicate /
+// TestProgressPaused.
 TEST_F(RaftTest, ProbeSendsOneAppendAtATimeWhileReplicateStreams) {
   Raft& r = New(1, {1, 2});
   MakeLeader(r);
@@ -546,7 +550,7 @@ TEST_F(RaftTest, ProbeSendsOneAppendAtATimeWhileReplicateStreams) {
   Step(r, Prop(1));
   Step(r, Prop(1));
   EXPECT_EQ(SentOf(r, MessageType::kApp).size(), 1u);  // Probe: paused after the first.
-  EXPECT_EQ(r.progress().at(2).next, 1u);             // ...and next does not move.
+  EXPECT_EQ(r.progress().at(2).next, 1u);              // ...and next does not move.
   Message ack = M(MessageType::kAppResp, 2, 1, 1);
   ack.index = 1;
   Step(r, ack);
@@ -554,7 +558,7 @@ TEST_F(RaftTest, ProbeSendsOneAppendAtATimeWhileReplicateStreams) {
   (void)Sent(r);
   Step(r, Prop(1));
   Step(r, Prop(1));
-  EXPECT_EQ(SentOf(r, MessageType::kApp).size(), 2u);  // Replicate: one per proposal.
+  EXPECT_EQ(SentOf(r, MessageType::kApp).size(), 2u);            // Replicate: one per proposal.
   EXPECT_EQ(r.progress().at(2).next, r.log().last_index() + 1);  // Optimistic.
 }
 
@@ -606,7 +610,8 @@ TEST_F(RaftTest, ProposalsBeyondTheUncommittedBudgetAreRefusedUntilEntriesCommit
 
 // ---------------------------------------------------------------- §5.4.2
 
-// Raft §5.4.2: TestLeaderOnlyCommitsLogFromCurrentTerm / TestCannotCommitWithoutNewTermEntry / TestCommit.
+// Raft §5.4.2: TestLeaderOnlyCommitsLogFromCurrentTerm / TestCannotCommitWithoutNewTermEntry /
+// TestCommit.
 TEST_F(RaftTest, ReplicaCountingCommitsOnlyAnEntryOfTheCurrentTerm) {
   Raft& r = New(1, {1, 2, 3}, {1, 2});
   r.become_follower(2, kNone);

@@ -4,10 +4,10 @@
 // actions (ticks, deliveries in random order, drops, duplicates, delays, partitions, crashes
 // with loss of unpersisted state, restarts from storage alone, compactions and snapshot
 // installs, leadership transfers, ReadIndex requests, and in half the seeds membership changes
-// — adding fresh members and removing members, one at a time), checking Election Safety, Log Matching,
-// Leader Completeness, State Machine Safety and ReadIndex linearizability after every Ready. Then the network heals, every member restarts,
-// and within a bounded number of ticks a leader must be elected and a new entry must commit on
-// every member.
+// — adding fresh members and removing members, one at a time), checking Election Safety, Log
+// Matching, Leader Completeness, State Machine Safety and ReadIndex linearizability after every
+// Ready. Then the network heals, every member restarts, and within a bounded number of ticks a
+// leader must be elected and a new entry must commit on every member.
 //
 // ARBOR_RAFT_SEEDS sets the number of seeds (default 1000; `make raft-soak` runs 100000) and
 // ARBOR_RAFT_FIRST_SEED the first one, to replay a failure.
@@ -42,14 +42,14 @@ struct SeedResult {
 SeedResult RunSeed(uint64_t seed) {
   NetworkOptions options;
   options.seed = seed;
-  options.pre_vote = seed % 4 != 1;     // Mostly the default (on), sometimes off.
+  options.pre_vote = seed % 4 != 1;  // Mostly the default (on), sometimes off.
   options.check_quorum = seed % 3 != 2;
   options.max_inflight_msgs = 1 + seed % 4;
   options.max_size_per_msg = seed % 2 == 0 ? 1 : 64;  // Tiny messages: more pipelining.
   options.election_tick = 10;
   options.heartbeat_tick = 1 + static_cast<int>(seed % 2);
-  std::vector<uint64_t> ids = seed % 5 == 0 ? std::vector<uint64_t>{1, 2, 3, 4, 5}
-                                            : std::vector<uint64_t>{1, 2, 3};
+  std::vector<uint64_t> ids =
+      seed % 5 == 0 ? std::vector<uint64_t>{1, 2, 3, 4, 5} : std::vector<uint64_t>{1, 2, 3};
   Network net(ids, options);
   FaultOptions faults;
   faults.membership_pct = seed % 2 == 1 ? 1 : 0;  // Half the seeds also change membership.
@@ -138,9 +138,9 @@ TEST(RandomizedTest, SafetyHoldsAndProgressResumesAfterHealingUnderRandomFaults)
       "installed %lu, proposals %lu, reads %lu (served %lu), members added %lu, removed %lu; "
       "failing seeds %d\n",
       seeds, kFaultSteps, total.delivered, total.dropped, total.duplicated, total.delayed,
-      total.crashes, total.restarts, total.partitions, total.compactions,
-      total.snapshots_installed, total.proposals, total.reads_requested, total.reads_served,
-      total.members_added, total.members_removed, failures);
+      total.crashes, total.restarts, total.partitions, total.compactions, total.snapshots_installed,
+      total.proposals, total.reads_requested, total.reads_served, total.members_added,
+      total.members_removed, failures);
 }
 
 }  // namespace

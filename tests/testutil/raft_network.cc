@@ -257,12 +257,14 @@ void Network::process_ready(uint64_t id) {
                      rd.hard_state->commit);
       }
       for (const Entry& e : rd.entries) std::fprintf(stderr, " +%lu/%lu", e.index, e.term);
-      if (rd.snapshot) std::fprintf(stderr, " snap %lu/%lu", rd.snapshot->meta.index, rd.snapshot->meta.term);
-      for (const Entry& e : rd.committed_entries) std::fprintf(stderr, " apply %lu/%lu", e.index, e.term);
+      if (rd.snapshot)
+        std::fprintf(stderr, " snap %lu/%lu", rd.snapshot->meta.index, rd.snapshot->meta.term);
+      for (const Entry& e : rd.committed_entries)
+        std::fprintf(stderr, " apply %lu/%lu", e.index, e.term);
       for (const Message& m : rd.messages) {
-        std::fprintf(stderr, "\n      %s %lu->%lu t%lu i%lu lt%lu c%lu n%zu%s", raft::to_string(m.type),
-                     m.from, m.to, m.term, m.index, m.log_term, m.commit, m.entries.size(),
-                     m.reject ? " reject" : "");
+        std::fprintf(stderr, "\n      %s %lu->%lu t%lu i%lu lt%lu c%lu n%zu%s",
+                     raft::to_string(m.type), m.from, m.to, m.term, m.index, m.log_term, m.commit,
+                     m.entries.size(), m.reject ? " reject" : "");
       }
       std::fprintf(stderr, "\n");
     }

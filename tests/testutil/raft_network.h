@@ -63,8 +63,8 @@ struct FaultCounts {
   uint64_t delivered = 0, dropped = 0, duplicated = 0, delayed = 0, crashes = 0, restarts = 0,
            partitions = 0, compactions = 0, snapshots_installed = 0, proposals = 0,
            reads_requested = 0, reads_served = 0,
-           members_added = 0,    // New members that applied their own addition.
-           members_removed = 0;  // Members that applied their own removal and stopped.
+           members_added = 0,  // New members that applied their own addition.
+      members_removed = 0;     // Members that applied their own removal and stopped.
 };
 
 class Network {
@@ -137,11 +137,11 @@ class Network {
     std::unique_ptr<raft::Node> node;              // Null while crashed.
     raft::ConfState conf_state;                    // As of the applied index.
     uint64_t applied_index = 0;
-    uint64_t sm_hash = 0;                          // Hash chain of applied entries.
+    uint64_t sm_hash = 0;  // Hash chain of applied entries.
     std::vector<std::string> applied_data;
-    uint64_t checked_leader_term = 0;              // Leader Completeness checked for it.
-    bool joiner = false;                           // Added later: starts with no configuration.
-    bool removed = false;                          // Applied its own removal: stopped for good.
+    uint64_t checked_leader_term = 0;  // Leader Completeness checked for it.
+    bool joiner = false;               // Added later: starts with no configuration.
+    bool removed = false;              // Applied its own removal: stopped for good.
   };
   struct InFlight {
     raft::Message msg;
@@ -163,25 +163,25 @@ class Network {
   std::vector<uint64_t> initial_ids_;  // The founding members (Config.peers of non-joiners).
   NetworkOptions options_;
   std::map<uint64_t, Member> members_;
-  std::deque<InFlight> queue_;                       // Sent, not yet delivered.
-  std::set<std::pair<uint64_t, uint64_t>> cut_;      // Directed links that lose everything.
+  std::deque<InFlight> queue_;                   // Sent, not yet delivered.
+  std::set<std::pair<uint64_t, uint64_t>> cut_;  // Directed links that lose everything.
   std::set<raft::MessageType> ignored_;
   std::map<uint64_t, std::vector<raft::ReadState>> read_states_;  // Served by take_read_states.
-  std::map<std::string, uint64_t> read_floor_;  // Read context -> max commit when requested.
-  std::map<uint64_t, uint64_t> leader_of_term_;      // Election Safety.
+  std::map<std::string, uint64_t> read_floor_;   // Read context -> max commit when requested.
+  std::map<uint64_t, uint64_t> leader_of_term_;  // Election Safety.
   struct LogRecord {
     uint64_t prev_term;
     raft::EntryType type;
     std::string data;
   };
   std::map<std::pair<uint64_t, uint64_t>, LogRecord> entries_seen_;  // Log Matching.
-  std::map<uint64_t, raft::Entry> applied_at_;      // State Machine Safety: index -> entry.
-  std::map<uint64_t, uint64_t> hash_at_;            // index -> state machine hash after it.
-  std::map<uint64_t, uint64_t> commit_term_;        // index -> term it was committed by (bound).
+  std::map<uint64_t, raft::Entry> applied_at_;  // State Machine Safety: index -> entry.
+  std::map<uint64_t, uint64_t> hash_at_;        // index -> state machine hash after it.
+  std::map<uint64_t, uint64_t> commit_term_;    // index -> term it was committed by (bound).
   std::mt19937_64 rng_;
   uint64_t step_ = 0;
   uint64_t next_id_ = 0;  // Next fresh member id for add_member in random runs.
-  bool trace_ = false;  // ARBOR_RAFT_TRACE set: print every action and Ready to stderr.
+  bool trace_ = false;    // ARBOR_RAFT_TRACE set: print every action and Ready to stderr.
   FaultCounts counts_;
   std::string violation_;
 };
