@@ -80,7 +80,7 @@ export class Api {
 
   keyUrl(key, params) {
     const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(params || {})) if (v != null && v !== false) q.set(k, String(v));
+    for (const [k, v] of Object.entries(params || {})) if (v != null) q.set(k, String(v));  // null omits; false is sent (prevExist=false)
     const qs = q.toString();
     return `${this.base}/v2/keys/${encodeKey(key)}${qs ? '?' + qs : ''}`;
   }

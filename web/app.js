@@ -148,6 +148,10 @@ function reloadAll() {
 
 $('#filter').addEventListener('input', (e) => tree.setFilter(e.target.value));
 $('#show-hidden').addEventListener('change', (e) => tree.setShowHidden(e.target.checked));
+$('#refresh-tree').addEventListener('click', async () => {
+  await tree.reloadOpen();
+  details.show(tree.selected);
+});
 $('#goto-form').addEventListener('submit', (e) => {
   e.preventDefault();
   let key = $('#goto').value.trim();

@@ -107,6 +107,13 @@ export class Tree {
     }
   }
 
+  // Reloads every loaded directory that is open (the root first), e.g. after others wrote.
+  async reloadOpen(node = this.root) {
+    if (!node.dir || !node.loaded) return;
+    await this.load(node);
+    for (const c of node.children) if (c.dir && c.expanded) await this.reloadOpen(c);
+  }
+
   async expand(node, open = true) {
     if (!node.dir) return;
     node.expanded = open;
