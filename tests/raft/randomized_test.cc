@@ -27,7 +27,7 @@ using testutil::Network;
 using testutil::NetworkOptions;
 
 constexpr int kFaultSteps = 2000;
-constexpr int kHealRounds = 200;
+constexpr int kHealRounds = 1000;  // Ends early once the new entry is everywhere.
 
 uint64_t EnvOr(const char* name, uint64_t fallback) {
   const char* v = std::getenv(name);
@@ -92,7 +92,10 @@ SeedResult RunSeed(uint64_t seed) {
                           std::to_string(r.log().last_index()) + " commit " +
                           std::to_string(r.log().committed()) + " applied " +
                           std::to_string(net.applied_index(id)) + " transferee " +
-                          std::to_string(r.lead_transferee());
+                          std::to_string(r.lead_transferee()) +
+                          (r.promotable() ? "" : " not-promotable") + " timeout " +
+                          std::to_string(r.randomized_election_timeout()) + " elapsed " +
+                          std::to_string(r.election_elapsed());
         for (const auto& [pid, pr] : r.progress()) {
           result.failure += "\n    " + std::to_string(pid) + ": " + pr.to_string();
         }
