@@ -79,6 +79,16 @@ TEST_F(RaftTest, ACandidateHearingFromALeaderOfItsTermBecomesItsFollower) {
 
 // ---------------------------------------------------------------- §5.2 Leader election
 
+// Raft §5.2: TestStartAsFollower.
+TEST_F(RaftTest, AFreshMemberStartsAsAFollowerWithNoLeaderOrVote) {
+  Raft& r = New(1, {1, 2, 3});
+  EXPECT_EQ(r.state(), StateType::kFollower);
+  EXPECT_EQ(r.term(), 0u);
+  EXPECT_EQ(r.lead(), kNone);
+  EXPECT_EQ(r.vote(), kNone);
+  EXPECT_TRUE(Sent(r).empty());
+}
+
 // Raft §5.2: TestLeaderBcastBeat / TestBcastBeat.
 TEST_F(RaftTest, LeaderSendsHeartbeatsCarryingTheCommitEachFollowerCanAccept) {
   Raft& r = New(1, {1, 2, 3}, {}, Opts{.heartbeat_tick = 2});

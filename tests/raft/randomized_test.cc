@@ -86,16 +86,15 @@ SeedResult RunSeed(uint64_t seed) {
       for (uint64_t id : net.ids()) {
         if (!net.alive(id)) continue;
         const Raft& r = net.raft(id);
-        result.failure += "\n  member " + std::to_string(id) + ": " + to_string(r.state()) +
-                          " term " + std::to_string(r.term()) + " lead " +
-                          std::to_string(r.lead()) + " last " +
-                          std::to_string(r.log().last_index()) + " commit " +
-                          std::to_string(r.log().committed()) + " applied " +
-                          std::to_string(net.applied_index(id)) + " transferee " +
-                          std::to_string(r.lead_transferee()) +
-                          (r.promotable() ? "" : " not-promotable") + " timeout " +
-                          std::to_string(r.randomized_election_timeout()) + " elapsed " +
-                          std::to_string(r.election_elapsed());
+        result.failure +=
+            "\n  member " + std::to_string(id) + ": " + to_string(r.state()) + " term " +
+            std::to_string(r.term()) + " lead " + std::to_string(r.lead()) + " last " +
+            std::to_string(r.log().last_index()) + " commit " +
+            std::to_string(r.log().committed()) + " applied " +
+            std::to_string(net.applied_index(id)) + " transferee " +
+            std::to_string(r.lead_transferee()) + (r.promotable() ? "" : " not-promotable") +
+            " timeout " + std::to_string(r.randomized_election_timeout()) + " elapsed " +
+            std::to_string(r.election_elapsed());
         for (const auto& [pid, pr] : r.progress()) {
           result.failure += "\n    " + std::to_string(pid) + ": " + pr.to_string();
         }
