@@ -133,14 +133,16 @@ export class EtcdCluster {
 // One cluster member and the URL of the page that talks to it.
 // kind: 'arbor' (bin/arbor serves the page), 'etcd' (etcd + static server), or with
 // UI_TEST_SERVER=arbor-static, bin/arbor's API with the page from the static server (for trying
-// the UI against an arbor that does not embed it yet).
+// the UI against an arbor that does not embed it yet), or etcd-proxy (see below).
 export class Server {
   static async start(want = process.env.UI_TEST_SERVER || 'auto') {
-    if (want === 'arbor-static') {
+    if (want === 'arbor-static' || want === 'etcd-proxy') {
       const s = new Server();
-      await s.spawnMember('arbor');
-      s.kind = 'arbor-static';
-      s.static = await startStaticServer(0);
+      await s.spawnMember(want === 'arbor-static' ? 'arbor' : 'etcd');
+      s.kind = want;
+      // etcd-proxy: the static server passes the API through, so the page and the API share one
+      // origin (X-Etcd-Index is readable), as when arbor serves the page.
+      s.static = await startStaticServer(0, want === 'etcd-proxy' ? s.api : null);
       s.pageBase = `http://127.0.0.1:${s.static.address().port}`;
       return s;
     }
@@ -188,12 +190,13 @@ export class Server {
 
   get description() {
     if (this.kind === 'arbor') return `bin/arbor at ${this.api} (page from the server itself)`;
+    if (this.kind === 'etcd-proxy') return `etcd at ${this.api} behind the static page server ${this.pageBase} (same origin)`;
     return `${this.kind === 'etcd' ? 'etcd' : 'bin/arbor'} at ${this.api} + static page server ${this.pageBase}`;
   }
 
   // The page URL; `hash` like "#/keys/a". In etcd mode the API base goes in ?api=.
   pageUrl(hash = '') {
-    const q = this.kind !== 'arbor' ? `?api=${encodeURIComponent(this.api)}` : '';
+    const q = this.kind !== 'arbor' && this.kind !== 'etcd-proxy' ? `?api=${encodeURIComponent(this.api)}` : '';
     return `${this.pageBase}/ui/${q}${hash}`;
   }
 
