@@ -44,8 +44,9 @@ class Exchange {
   virtual void reply(HttpResponse resp) = 0;
   // Sends the status and headers with chunked encoding and flushes them.
   virtual void stream_begin(HttpResponse head) = 0;
-  // Sends one chunk and flushes it.
-  virtual void stream_write(std::string data) = 0;
+  // Sends one chunk (shared: a watch event is rendered once for all its watchers) and flushes
+  // it; `last` ends the body in the same write.
+  virtual void stream_write(std::shared_ptr<const std::string> data, bool last) = 0;
   // Ends the chunked body; the connection then serves its next request.
   virtual void stream_end() = 0;
   // `f` runs once, on the session's thread, if the client goes away while a stream is open.

@@ -368,6 +368,22 @@ struct WatchState {
 
 constexpr int kWatchBuffer = 100;  // etcd's per-watcher channel capacity.
 
+// The event as one JSON line. Watch callbacks run on the apply loop, one per watcher for the
+// same event, so the last rendering is kept (per thread) and shared by all of them.
+std::shared_ptr<const std::string> rendered_event(const store::EventPtr& ev) {
+  thread_local store::EventPtr last_event;
+  thread_local std::shared_ptr<const std::string> last_line;
+  if (ev != last_event || !last_line) {
+    auto line = std::make_shared<std::string>();
+    line->reserve(256);
+    append_event_json(*line, *ev);
+    line->push_back('\n');
+    last_line = std::move(line);
+    last_event = ev;
+  }
+  return last_line;
+}
+
 }  // namespace
 
 void Router::Impl::serve_watch(const server::Request& r, const ExchangePtr& ex,
@@ -382,15 +398,10 @@ void Router::Impl::serve_watch(const server::Request& r, const ExchangePtr& ex,
       if (!state->ended.exchange(true)) state->ex->stream_end();
       return false;
     }
-    std::string line;
-    line.reserve(256);
-    append_event_json(line, *ev);
-    line.push_back('\n');
-    state->ex->stream_write(std::move(line));
+    const bool last = !state->stream;
+    if (last) state->ended = true;
+    state->ex->stream_write(rendered_event(ev), last);
     state->queued.fetch_sub(1, std::memory_order_acq_rel);
-    if (!state->stream) {
-      if (!state->ended.exchange(true)) state->ex->stream_end();
-    }
     return true;
   };
   auto watched = kv.watch(r.path, r.recursive, r.stream, r.since, std::move(cb));
@@ -409,11 +420,7 @@ void Router::Impl::serve_watch(const server::Request& r, const ExchangePtr& ex,
   ex->stream_begin(std::move(head));
   if (w.event) {
     state->ended = true;
-    std::string line;
-    append_event_json(line, *w.event);
-    line.push_back('\n');
-    ex->stream_write(std::move(line));
-    ex->stream_end();
+    ex->stream_write(rendered_event(w.event), /*last=*/true);
     return;
   }
   const uint64_t id = w.watcher_id;

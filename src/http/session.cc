@@ -103,7 +103,7 @@ class RequestExchange final : public Exchange {
   RequestExchange(std::shared_ptr<Session> s, uint64_t seq) : session_(std::move(s)), seq_(seq) {}
   void reply(HttpResponse resp) override;
   void stream_begin(HttpResponse head) override;
-  void stream_write(std::string data) override;
+  void stream_write(std::shared_ptr<const std::string> data, bool last) override;
   void stream_end() override;
   void on_disconnect(std::function<void()> f) override;
 
@@ -153,17 +153,24 @@ class Session : public std::enable_shared_from_this<Session> {
     wait_readable();
   }
 
-  void deliver_stream_write(uint64_t seq, std::string& data) {
-    if (seq != seq_ || state_ != State::kStreaming || data.empty()) return;
+  void deliver_stream_write(uint64_t seq, const std::string& data, bool last) {
+    if (seq != seq_ || state_ != State::kStreaming) return;
     // A stream whose client does not read: drop it (and its watcher) rather than buffer forever.
     if (pending_.size() > kMaxPendingStreamBytes) return close();
-    char len[20];
-    const int n = std::snprintf(len, sizeof len, "%zx\r\n", data.size());
     std::string out;
-    out.reserve(data.size() + 16);
-    out.append(len, static_cast<size_t>(n));
-    out += data;
-    out += "\r\n";
+    out.reserve(data.size() + 24);
+    if (!data.empty()) {
+      char len[20];
+      const int n = std::snprintf(len, sizeof len, "%zx\r\n", data.size());
+      out.append(len, static_cast<size_t>(n));
+      out += data;
+      out += "\r\n";
+    }
+    if (last) {
+      on_disconnect_ = nullptr;
+      state_ = State::kFinishing;
+      out += "0\r\n\r\n";
+    }
     send(std::move(out));
   }
 
@@ -378,10 +385,10 @@ void RequestExchange::stream_begin(HttpResponse head) {
     s->deliver_stream_begin(seq, r);
   });
 }
-void RequestExchange::stream_write(std::string data) {
+void RequestExchange::stream_write(std::shared_ptr<const std::string> data, bool last) {
   auto s = session_;
-  asio::dispatch(s->executor(), [s, seq = seq_, d = std::move(data)]() mutable {
-    s->deliver_stream_write(seq, d);
+  asio::dispatch(s->executor(), [s, seq = seq_, d = std::move(data), last] {
+    s->deliver_stream_write(seq, *d, last);
   });
 }
 void RequestExchange::stream_end() {
