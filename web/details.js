@@ -42,8 +42,60 @@ export class Details {
     setInterval(() => this.tick(), 250);
   }
 
+  // Follows the shown key with a long poll from the index on screen, so a change by someone else is
+  // never silent: the view reloads itself; an edit in progress gets a warning that its save will
+  // meet a conflict (which it then resolves as usual).
+  follow(node) {
+    if (this.followCtl) this.followCtl.abort();
+    this.followCtl = null;
+    if (!node || node.dir) return;
+    const ctl = new AbortController();
+    this.followCtl = ctl;
+    const key = node.key;
+    const next = node.modifiedIndex + 1;
+    (async () => {
+      let backoff = 1000;
+      while (!ctl.signal.aborted) {
+        try {
+          const r = await this.api.get(key, { wait: true, waitIndex: next }, { signal: ctl.signal });
+          if (!r.json || !r.json.node) continue;  // an empty 200: ask again
+          if (!ctl.signal.aborted) this.remoteChange(r.json);
+          return;
+        } catch (e) {
+          if (ctl.signal.aborted) return;
+          if (e instanceof EtcdError && e.errorCode === 401) { this.remoteChange(null); return; }
+          if (e instanceof EtcdError && e.status >= 400 && e.status < 500) return;
+          await new Promise((r) => setTimeout(r, backoff));
+          backoff = Math.min(backoff * 2, 10000);
+        }
+      }
+    })();
+  }
+
+  // Our own writes must not look like someone else's: stop following before making one.
+  unfollow() {
+    if (this.followCtl) this.followCtl.abort();
+    this.followCtl = null;
+  }
+
+  remoteChange(ev) {
+    const view = this.pane.firstElementChild?.dataset.view;
+    const what = ev ? `${ev.action} at index ${ev.node.modifiedIndex}` : 'changes too old to tell apart';
+    if (view === 'key') {
+      this.show(this.key).then(() => toast(`${this.key} changed: ${what}`));
+      return;
+    }
+    if (view !== 'edit') return;
+    const panel = this.pane.firstElementChild;
+    panel.querySelector('#changed-banner')?.remove();
+    panel.insertBefore(h('p.banner#changed-banner', {
+      text: `Someone else changed this key while you are editing (${what}). Saving will not overwrite it: you will see both versions and choose.` }),
+    panel.children[1]);
+  }
+
   // Shows `key`, read fresh from the server.
   async show(key) {
+    this.unfollow();
     this.key = key;
     replace(this.pane, h('p.muted', { text: `Loading ${key} …` }));
     try {
@@ -52,6 +104,7 @@ export class Details {
       this.node = r.json.node;
       this.receivedAt = performance.now();
       this.renderView();
+      this.follow(this.node);
     } catch (e) {
       if (this.key !== key) return;
       this.node = null;
@@ -170,6 +223,7 @@ export class Details {
   // `original` is the value the user started editing from (shown if the compare fails).
   async casWrite(prevIndex, value, ttl, original) {
     const key = this.node.key;
+    this.unfollow();
     try {
       const r = await this.api.put(key, { prevIndex }, { value, ttl });
       toast(`Saved ${key} (modifiedIndex ${r.json.node.modifiedIndex})`);
@@ -195,6 +249,7 @@ export class Details {
     }
     this.node = current;
     this.receivedAt = performance.now();
+    this.follow(current);
     this.tree.reloadAround(key);
     replace(this.pane, h('div.panel.conflict#conflict', { 'data-view': 'conflict' },
       h('h2.key-title', { text: `Conflict on ${key}` }),
@@ -304,6 +359,7 @@ export class Details {
     const ok = await modal(`Delete ${n.key}?`, h('p', { text: `The key ${n.key} (modifiedIndex ${n.modifiedIndex}) will be deleted. If someone changes it first, nothing is deleted.` }),
       [{ label: 'Cancel', value: false }, { label: 'Delete', value: true, kind: 'danger' }], { id: 'confirm-delete' });
     if (!ok) return;
+    this.unfollow();
     try {
       await this.api.delete(n.key, { prevIndex: n.modifiedIndex });
       toast(`Deleted ${n.key}`);

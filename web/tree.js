@@ -62,16 +62,35 @@ export class Tree {
     }
   }
 
-  // (Re)loads a directory's children, keeping the expansion state of those that survive.
-  async load(node) {
+  // (Re)loads a directory's children, keeping the expansion state of those that survive. Calls
+  // made while a load of the same directory is in flight share it.
+  load(node) {
+    if (!node.loadPromise) {
+      node.loadPromise = this.doLoad(node).finally(() => { node.loadPromise = null; });
+    }
+    return node.loadPromise;
+  }
+
+  async doLoad(node) {
     node.loading = true;
     this.refresh();
     try {
       const r = await this.api.get(node.key, { sorted: true });
+      const found = (r.json.node.nodes || []).slice();
+      // Hidden keys the API does not list: check that the ones we know of still exist.
+      const hidden = [...this.knownHidden].filter((k) => parentOf(k) === node.key);
+      for (const k of hidden) {
+        try {
+          found.push((await this.api.get(k)).json.node);
+        } catch (e) {
+          if (e.errorCode === 100) this.knownHidden.delete(k);
+        }
+      }
       node.data = r.json.node;
       node.receivedAt = performance.now();
+      // Taken after the awaits: others may have expanded children meanwhile (e.g. reveal()).
       const old = new Map(node.children.map((c) => [c.key, c]));
-      const children = (r.json.node.nodes || []).map((d) => {
+      const children = found.map((d) => {
         const prev = old.get(d.key);
         const c = makeNode(d, node.depth + 1);
         if (prev && prev.dir && c.dir) {
@@ -79,21 +98,6 @@ export class Tree {
         }
         return c;
       });
-      // Hidden keys the API does not list: check that the ones we know of still exist.
-      const hidden = [...this.knownHidden].filter((k) => parentOf(k) === node.key);
-      for (const k of hidden) {
-        try {
-          const hr = await this.api.get(k);
-          const prev = old.get(k);
-          const c = makeNode(hr.json.node, node.depth + 1);
-          if (prev && prev.dir && c.dir) {
-            Object.assign(c, { expanded: prev.expanded, loaded: prev.loaded, children: prev.children });
-          }
-          children.push(c);
-        } catch (e) {
-          if (e.errorCode === 100) this.knownHidden.delete(k);
-        }
-      }
       children.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       node.children = children;
       node.loaded = true;

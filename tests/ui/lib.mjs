@@ -98,14 +98,21 @@ export class EtcdCluster {
         '--initial-cluster', initial, '--initial-cluster-token', `ui-${p[0]}`], { stdio: ['ignore', log, log] });
       m.exited = false;
       m.proc.on('exit', () => { m.exited = true; });
+      m.proc.on('error', (e) => { m.exited = true; m.spawnError = e; });
     }
-    await eventually(`${n} etcd members to be healthy`, async () => {
-      for (const m of c.members) {
-        const r = await fetch(`${m.client}/health`, { signal: AbortSignal.timeout(1000) });
-        if (r.status !== 200 || !(await r.text()).includes('true')) return false;
-      }
-      return true;
-    }, 30000, 250);
+    try {
+      await eventually(`${n} etcd members to be healthy`, async () => {
+        for (const m of c.members) {
+          if (m.spawnError) throw new Error(`cannot start etcd: ${m.spawnError.message}`);
+          const r = await fetch(`${m.client}/health`, { signal: AbortSignal.timeout(1000) });
+          if (r.status !== 200 || !(await r.text()).includes('true')) return false;
+        }
+        return true;
+      }, 30000, 250);
+    } catch (e) {
+      await c.stop();
+      throw e;
+    }
     c.static = await startStaticServer(0);
     c.kind = 'etcd';
     c.api = c.members[0].client;
@@ -117,7 +124,7 @@ export class EtcdCluster {
 
   async kill(i) {
     const m = this.members[i];
-    if (m.exited) return;
+    if (m.exited || m.spawnError) return;
     const gone = new Promise((r) => m.proc.once('exit', r));
     m.proc.kill('SIGKILL');
     await gone;
@@ -179,12 +186,22 @@ export class Server {
     this.proc = spawn(bin, args, { stdio: ['ignore', log, log] });
     this.exited = false;
     this.proc.on('exit', () => { this.exited = true; });
-    await eventually(`${kind} to answer on ${this.api}`, async () => {
-      if (this.exited) throw new Error(`${kind} exited; see ${this.dataDir}/server.log`);
-      const r = await fetch(`${this.api}/v2/keys/`, { signal: AbortSignal.timeout(1000) });
-      await r.arrayBuffer();
-      return r.status === 200;
-    }, 15000);
+    // A binary that cannot start (missing, not executable) fails the wait below, not the runner.
+    this.proc.on('error', (e) => { this.exited = true; this.spawnError = e; });
+    try {
+      await eventually(`${kind} to answer on ${this.api}`, async () => {
+        if (this.spawnError) throw new Error(`cannot start ${bin}: ${this.spawnError.message}`);
+        if (this.exited) throw new Error(`${kind} exited; see ${this.dataDir}/server.log`);
+        const r = await fetch(`${this.api}/v2/keys/`, { signal: AbortSignal.timeout(1000) });
+        await r.arrayBuffer();
+        return r.status === 200;
+      }, 15000);
+    } catch (e) {
+      let tail = '';
+      try { tail = fs.readFileSync(path.join(this.dataDir, 'server.log'), 'utf8').slice(-1500); } catch {}
+      await this.stop();
+      throw new Error(`${e.message}\n${tail}`);
+    }
     this.client = new Client(this.api);
   }
 
@@ -203,7 +220,7 @@ export class Server {
   async stop() {
     if (this.static) await new Promise((r) => this.static.close(r));
     this.static = null;
-    if (this.proc && !this.exited) {
+    if (this.proc && !this.exited && !this.spawnError) {
       const gone = new Promise((r) => this.proc.once('exit', r));
       this.proc.kill('SIGTERM');
       const t = setTimeout(() => { if (!this.exited) this.proc.kill('SIGKILL'); }, 3000);

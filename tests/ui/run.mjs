@@ -145,6 +145,19 @@ test('a directory with thousands of children stays responsive', async ({ ctx, se
   assert(ms < 5000, `expanding ${n} children took ${ms} ms`);
 });
 
+test('a key on screen follows changes made by others', async ({ ctx, server }) => {
+  await server.client.set('/live/k', 'first');
+  const page = await open(ctx, server, '#/keys/live/k');
+  await page.waitForFunction(() => document.querySelector('#value')?.textContent === 'first');
+  await sleep(300);
+  await server.client.set('/live/k', 'second');
+  await page.waitForFunction(() => document.querySelector('#value')?.textContent === 'second');
+  await server.client.set('/live/k', 'third');
+  await page.waitForFunction(() => document.querySelector('#value')?.textContent === 'third');
+  await server.client.del('/live/k');
+  await page.waitForFunction(() => document.querySelector('#details-error')?.textContent.includes('does not exist'));
+});
+
 test('edit a key: a compare-and-swap on the index the user saw', async ({ ctx, server }) => {
   await server.client.set('/edit/greeting', 'hello');
   const before = (await server.client.get('/edit/greeting')).data.node;
@@ -167,8 +180,9 @@ test('lose an edit race and see the conflict', async ({ ctx, server }) => {
   await page.waitForFunction(() => document.querySelector('#value')?.textContent === 'version one');
   await page.click('#edit');
   await page.fill('#edit-value', 'my version');
-  // Another client writes while the user is typing.
+  // Another client writes while the user is typing; the editor warns at once.
   await server.client.set('/race/motd', 'their version');
+  await page.waitForSelector('#changed-banner');
   await page.click('#save');
   await page.waitForSelector('#conflict');
   eq(await page.textContent('#theirs'), 'their version', 'current value shown');
