@@ -501,7 +501,8 @@ StepResult Raft::step_candidate(Message& m) {
       state_ == StateType::kPreCandidate ? MessageType::kPreVoteResp : MessageType::kVoteResp;
   switch (m.type) {
     case MessageType::kProp:
-      return StepError::kProposalDropped;
+    case MessageType::kReadIndex:
+      return StepError::kProposalDropped;  // No leader to serve it.
     case MessageType::kApp:
       // Raft §5.2: a leader of our term exists; concede.
       become_follower(m.term, m.from);

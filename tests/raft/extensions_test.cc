@@ -93,6 +93,8 @@ TEST_F(ReadIndexTest, AFollowerForwardsReadsAndRecordsTheLeadersAnswer) {
   EXPECT_EQ(f.take_read_states(), (std::vector<ReadState>{{7, "ctx"}}));
   Raft& lonely = New(3, {1, 2, 3});
   EXPECT_EQ(lonely.step(Read(3, 3, "x")).error(), StepError::kProposalDropped);  // No leader.
+  lonely.become_candidate();
+  EXPECT_EQ(lonely.step(Read(3, 3, "x")).error(), StepError::kProposalDropped);
 }
 
 // ---------------------------------------------------------------- CheckQuorum (§6.2)
