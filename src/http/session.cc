@@ -198,6 +198,29 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(kBodyLimit);
+    bhttp::async_read_header(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](error_code ec, size_t n) { self->on_header(ec, n); });
+  }
+
+  // Headers are in. A client that sent "Expect: 100-continue" (curl, for bodies over 1 KB)
+  // waits for an interim 100 before it sends the body, as Go's server sends when the body is read.
+  void on_header(error_code ec, size_t n) {
+    if (ec || parser_->is_done()) return on_read(ec, n);
+    auto& msg = parser_->get();
+    auto expect = msg.find(bhttp::field::expect);
+    if (expect != msg.end() && beast::iequals(expect->value(), "100-continue")) {
+      static const std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
+                               [self = shared_from_this()](error_code wec, size_t) {
+                                 if (wec) return self->close();
+                                 self->read_body();
+                               });
+    }
+    read_body();
+  }
+
+  void read_body() {
     bhttp::async_read(socket_, buffer_, *parser_,
                       [self = shared_from_this()](error_code ec, size_t n) { self->on_read(ec, n); });
   }
