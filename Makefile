@@ -11,6 +11,7 @@ BUILD_PKGS := g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev l
 TEST_PKGS  := curl python3 etcd-server etcd-client python3-etcd
 PKGS       := $(BUILD_PKGS) $(TEST_PKGS)
 
+SHELL := /bin/bash
 .PHONY: all build deps test unit conformance run clean format bench raft-soak
 
 all: build
@@ -54,8 +55,35 @@ format:
 raft-soak: build
 	@ARBOR_RAFT_SEEDS=100000 $(BUILD)/raft_test --gtest_filter='RandomizedTest.*'
 
+# Sanitizer builds of everything, running the whole ctest suite: ASan+UBSan, and TSan.
+.PHONY: asan tsan fuzz
+asan: deps
+	@$(MAKE) --no-print-directory build BUILD=build-asan BUILDTYPE=Debug \
+	  CMAKE_ARGS='-DARBOR_SANITIZE=address,undefined'
+	@cd build-asan && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j $(JOBS) --timeout 900
+tsan: deps
+	@$(MAKE) --no-print-directory build BUILD=build-tsan BUILDTYPE=RelWithDebInfo \
+	  CMAKE_ARGS='-DARBOR_SANITIZE=thread'
+	@cd build-tsan && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# libFuzzer targets (tests/fuzz), built with clang + ASan/UBSan, each run for FUZZ_SECONDS on a
+# corpus seeded by make_seeds (build-fuzz/corpus/<target>, kept between runs).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DARBOR_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
+	@build-fuzz/make_seeds build-fuzz/corpus
+	@set -e; for t in build-fuzz/*_fuzz; do \
+	  n=$$(basename $$t); mkdir -p build-fuzz/corpus/$$n build-fuzz/crashes; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=build-fuzz/crashes/$$n- build-fuzz/corpus/$$n 2>&1 | grep -E '^(stat::|#[0-9]+ +DONE|==[0-9]+==|SUMMARY)' ; \
+	  test $${PIPESTATUS[0]} -eq 0; \
+	done
+
 clean:
-	rm -rf $(BUILD) bin
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz bin
 
 # The web UI's end-to-end tests (tests/ui/, see docs/web_ui.md): installs Debian's chromium (and
 # etcd, the stand-in when bin/arbor does not serve /ui/) if missing, the pinned playwright-core from

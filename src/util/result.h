@@ -31,11 +31,14 @@ class [[nodiscard]] Result {
   // REQUIRES: ok().
   T& value() & { assert(ok()); return std::get<0>(v_); }
   const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  // On a temporary the value is moved out, not referenced: `for (auto& x : *f())` then binds
+  // to a value whose lifetime is extended, instead of dangling into a dead Result.
+  T value() && { assert(ok()); return std::get<0>(std::move(v_)); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T operator*() && { return std::move(*this).value(); }
 
   // REQUIRES: !ok().
   E& error() & { assert(!ok()); return std::get<1>(v_); }

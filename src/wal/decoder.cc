@@ -10,6 +10,7 @@ namespace {
 
 struct Frame {
   bool ok = false;
+  bool extent_known = false;  // The length word parsed: `next`, `crc` and `data` are set.
   std::string why;
   RecordType type{};
   uint32_t crc = 0;
@@ -50,16 +51,29 @@ Frame parse_frame(std::string_view seg, uint64_t off) {
     return f;
   }
   const char* p = seg.data() + off + kLengthWordBytes;
+  f.extent_known = true;
+  f.crc = util::decode_fixed32(p + 1);
+  f.data = std::string_view(p + kRecordHeaderBytes, len - kRecordHeaderBytes);
+  f.next = off + kLengthWordBytes + len + pad;
+  for (uint64_t i = len; i < len + pad; ++i) {
+    if (p[i] != 0) {
+      f.why = "non-zero padding";
+      return f;
+    }
+  }
   const auto type = static_cast<uint8_t>(p[0]);
   if (type == 0 || type > kMaxRecordType) {
     f.why = "unknown record type";
     return f;
   }
+  // A crc record carries no data, so nothing checks its length: a damaged length word must
+  // not let it swallow the records after it.
+  if (static_cast<RecordType>(type) == RecordType::kCrc && len != kRecordHeaderBytes) {
+    f.why = "crc record with data";
+    return f;
+  }
   f.ok = true;
   f.type = static_cast<RecordType>(type);
-  f.crc = util::decode_fixed32(p + 1);
-  f.data = std::string_view(p + kRecordHeaderBytes, len - kRecordHeaderBytes);
-  f.next = off + kLengthWordBytes + len + pad;
   return f;
 }
 
@@ -88,7 +102,7 @@ bool zero_bytes(std::string_view seg, uint64_t from, uint64_t to) {
 // The crc work is bounded; past the bound the answer is "yes", which refuses rather than cuts.
 bool verifiable_record_follows(std::string_view seg, uint64_t bad_off, const Frame& bad,
                                uint32_t crc_before) {
-  if (bad.ok && bad.next > bad_off) {
+  if (bad.extent_known && bad.next > bad_off) {
     if (chains_from(seg, bad.next, bad.crc)) return true;
     if (chains_from(seg, bad.next,
                     util::crc32c_extend(crc_before, bad.data.data(), bad.data.size()))) {
