@@ -471,6 +471,19 @@ test('log in when auth is enabled', async ({ ctx }) => {
   }
 }, { ownServer: true });
 
+test('key paths are encoded per component, and only JSON objects and arrays are pretty-printed', async () => {
+  const { encodeKey, joinKey, parentOf, nameOf, isHidden } = await import('../../web/api.js');
+  const { prettyJson } = await import('../../web/details.js');
+  eq(encodeKey('/a b/c%d/é?#'), 'a%20b/c%25d/%C3%A9%3F%23', 'encodeKey');
+  eq(encodeKey('/'), '', 'encodeKey of the root');
+  eq(joinKey('/', 'a//b/'), '/a/b', 'joinKey at the root');
+  eq(joinKey('/x', 'y/z'), '/x/y/z', 'joinKey below a directory');
+  eq([parentOf('/a/b'), parentOf('/a'), nameOf('/a/b'), nameOf('/')], ['/a', '/', 'b', '/'], 'parentOf, nameOf');
+  eq([isHidden('/a/_b'), isHidden('/_a/b'), isHidden('/a_b')], [true, false, false], 'the hidden rule looks at the last component');
+  eq(prettyJson('{"a":[1,2]}'), '{\n  "a": [\n    1,\n    2\n  ]\n}', 'an object');
+  eq([prettyJson('42'), prettyJson('"s"'), prettyJson('{broken'), prettyJson('true')], [null, null, null, null], 'not objects');
+}, { noBrowser: true });
+
 test('the embedded assets compile into C++ and are found by path', async () => {
   await checkEmbeddedAssets();
 }, { noBrowser: true });
