@@ -31,13 +31,13 @@ std::string encode(const Request& req) {
   out.push_back(static_cast<char>(req.method));
   uint32_t flags = 0;
   if (req.dir) flags |= kDir;
-  if (req.prev_exist) flags |= kHasPrevExist | (*req.prev_exist ? kPrevExist : 0);
+  if (req.prev_exist) flags |= kHasPrevExist | (*req.prev_exist ? uint32_t{kPrevExist} : 0u);
   if (req.wait) flags |= kWait;
   if (req.recursive) flags |= kRecursive;
   if (req.sorted) flags |= kSorted;
   if (req.quorum) flags |= kQuorum;
   if (req.stream) flags |= kStream;
-  if (req.refresh) flags |= kHasRefresh | (*req.refresh ? kRefresh : 0);
+  if (req.refresh) flags |= kHasRefresh | (*req.refresh ? uint32_t{kRefresh} : 0u);
   util::put_varint(out, flags);
   util::put_varint(out, req.id);
   util::put_bytes(out, req.path);
