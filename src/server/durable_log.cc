@@ -59,7 +59,13 @@ util::Status DurableLog::append(std::span<const raft::Entry> entries,
   return wal_->save(state, entries);
 }
 
-util::Status DurableLog::sync() { return wal_->sync(); }
+util::Status DurableLog::sync() {
+  const auto start = std::chrono::steady_clock::now();
+  util::Status s = wal_->sync();
+  fsync_seconds_.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return s;
+}
 
 util::Status DurableLog::maybe_snapshot(const store::Store& store, uint64_t applied,
                                         uint64_t term, const raft::ConfState& conf) {

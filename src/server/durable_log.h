@@ -18,6 +18,7 @@
 #include "snap/snapshotter.h"
 #include "store/store.h"
 #include "util/file.h"
+#include "util/metrics.h"
 #include "util/result.h"
 #include "util/status.h"
 #include "wal/wal.h"
@@ -65,6 +66,8 @@ class DurableLog {
                                             uint64_t term, const raft::ConfState& conf);
 
   uint64_t last_snapshot_index() const { return last_snapshot_index_; }
+  // etcd_disk_wal_fsync_duration_seconds: one observation per WAL fdatasync.
+  const util::Histogram& fsync_histogram() const { return fsync_seconds_; }
   // How long the last snapshot held the apply loop (ns); 0 before the first.
   int64_t last_snapshot_pause_ns() const { return last_snapshot_pause_ns_; }
 
@@ -80,6 +83,8 @@ class DurableLog {
   DurabilityOptions options_;
   uint64_t last_snapshot_index_ = 0;
   int64_t last_snapshot_pause_ns_ = 0;
+  util::Histogram fsync_seconds_{"etcd_disk_wal_fsync_duration_seconds",
+                                 "The latency distributions of fsync called by WAL.", 0.001, 2, 14};
 };
 
 // The data directory on disk: <data_dir>/member/wal (or `wal_dir`), <data_dir>/member/snap, and

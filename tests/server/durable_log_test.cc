@@ -75,6 +75,9 @@ TEST_F(DurableLogTest, SyncedEntriesComeBackAfterACrashUnsyncedOnesDoNot) {
   EXPECT_EQ(rec_.entries.size(), 5u);
   EXPECT_EQ(store_->current_index(), 5u);
   EXPECT_EQ(rec_.hard_state.commit, 5u);
+  EXPECT_EQ(log_->fsync_histogram().count(), 0u);  // a new process: nothing synced yet
+  Write(2);
+  EXPECT_EQ(log_->fsync_histogram().count(), 1u);  // one fdatasync per batch
 }
 
 TEST_F(DurableLogTest, SnapshotsAreTakenEverySnapshotCountEntriesAndRestartUsesTheNewest) {
