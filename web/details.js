@@ -7,7 +7,7 @@
 // and the API offers no compare for that, so concurrent directory edits cannot be detected.
 
 import { h, replace, modal, toast, formatSeconds } from './dom.js';
-import { EtcdError, NetworkError, joinKey, parentOf, isHidden } from './api.js';
+import { EtcdError, joinKey, parentOf, isHidden } from './api.js';
 
 // Pretty-prints a value when it is a JSON object or array; otherwise returns null.
 export function prettyJson(value) {
@@ -318,7 +318,7 @@ export class Details {
 
   renderCreate(dir) {
     const parent = this.node.key || '/';
-    const name = h('input#create-name', { type: 'text', placeholder: dir ? 'name (or a/b/c)' : 'name (or a/b/c)', autocomplete: 'off' });
+    const name = h('input#create-name', { type: 'text', placeholder: 'name (or a/b/c: missing directories are made)', autocomplete: 'off' });
     const value = h('textarea#create-value', { rows: '6', spellcheck: 'false' });
     const ttl = ttlField('');
     const status = h('p.status#create-status');
@@ -404,4 +404,3 @@ export class Details {
   }
 }
 
-export { NetworkError };
