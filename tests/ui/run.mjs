@@ -466,6 +466,10 @@ test('log in when auth is enabled', async ({ ctx }) => {
     // A new tab (a new browser session) has to log in again.
     const other = await open(ctx, server, '#/keys/secret/plan');
     await other.waitForSelector('#login');
+    // Logging out forgets the credentials; the next read asks again.
+    await page.click('#login-button');
+    eq(await page.evaluate(() => sessionStorage.getItem('arbor.auth')), null, 'credentials forgotten');
+    await page.waitForSelector('#login');
   } finally {
     await server.stop();
   }
