@@ -203,6 +203,23 @@ export class Details {
     const ttl = ttlField(draft?.ttl ?? (left != null ? Math.max(1, Math.ceil(left)) : ''));
     const status = h('p.status');
     const original = n.value ?? '';
+    // A JSON value stays JSON: say so while typing (not blocking: any string is a valid value).
+    const wasJson = prettyJson(original) != null;
+    const jsonHint = h('p.muted.json-hint#json-hint');
+    const checkJson = () => {
+      const v = value.value.trim();
+      let ok = true;
+      try { JSON.parse(v); } catch { ok = false; }
+      jsonHint.textContent = !wasJson && !v.startsWith('{') && !v.startsWith('[') ? ''
+        : ok ? 'valid JSON' : 'not valid JSON (it will be saved as typed)';
+      jsonHint.classList.toggle('error', !ok);
+    };
+    value.addEventListener('input', checkJson);
+    checkJson();
+    const format = h('button.link#format-json', { type: 'button', text: 'format JSON', hidden: !wasJson, on: { click: () => {
+      const pretty = prettyJson(value.value);
+      if (pretty != null) { value.value = pretty; checkJson(); }
+    } } });
     const save = async () => {
       let t;
       try { t = readTtl(ttl); } catch (e) { replace(status, e.message); return; }
@@ -212,6 +229,7 @@ export class Details {
       h('h2.key-title', { text: `Edit ${n.key}` }),
       h('p.note', { text: `Saving is a compare-and-swap on modifiedIndex ${seen}: if anyone changed the key since you opened it, nothing is overwritten and you will be shown both versions.` }),
       h('label', 'Value', value),
+      h('div.value-tools', jsonHint, format),
       h('label', 'TTL in seconds (empty: no TTL — an edit without a TTL makes the key permanent)', ttl),
       h('div.actions',
         h('button.primary#save', { text: 'Save', on: { click: save } }),

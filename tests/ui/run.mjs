@@ -100,6 +100,12 @@ test('create a tree through the UI and browse it', async ({ ctx, server }) => {
   await page.waitForSelector('.tree-row[data-key="/app/feature/beta"]');
   await page.click('.tree-row[data-key="/app/config"] .name');
   await page.waitForFunction(() => document.querySelector('#value')?.textContent.includes('"replicas": 3'));
+  // The editor tells whether a JSON value is still JSON.
+  await page.click('#edit');
+  eq(await page.textContent('#json-hint'), 'valid JSON', 'JSON hint');
+  await page.fill('#edit-value', '{"replicas": ');
+  eq(await page.textContent('#json-hint'), 'not valid JSON (it will be saved as typed)', 'broken JSON noticed');
+  await page.click('#cancel');
   const pretty = await page.textContent('#value');
   assert(pretty.includes('\n  "image": "web:1.2"'), 'JSON value is pretty-printed');
   const created = await page.textContent('tr[data-field="createdIndex"] td');
