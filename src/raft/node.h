@@ -12,6 +12,11 @@
 //     node.advance(rd);
 //   }
 //
+// Crash behaviour: a Node keeps nothing durable itself. Whatever the driver has not persisted
+// from a Ready (and therefore not yet sent, by the Ready contract) is simply lost in a crash;
+// a restart constructs a new Node over the same Storage with config.applied set to the state
+// machine's index, and raft continues from the persisted term, vote, log and snapshot.
+//
 // Thread-compatible: the raft loop is the only caller.
 
 #include <cstdint>
