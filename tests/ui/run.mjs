@@ -171,6 +171,7 @@ test('edit a key: a compare-and-swap on the index the user saw', async ({ ctx, s
   await page.waitForFunction(() => document.querySelector('#value')?.textContent === 'hello');
   await page.click('#edit');
   await page.fill('#edit-value', 'hello, world');
+  await shot(page, 'edit.png');
   await page.click('#save');
   await page.waitForFunction(() => document.querySelector('#value')?.textContent === 'hello, world');
   const after = (await server.client.get('/edit/greeting')).data.node;
