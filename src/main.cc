@@ -169,12 +169,12 @@ int main(int argc, char** argv) {
            server::id_hex(cluster.cluster_id).c_str(), cfg.data_dir.c_str());
 
   server::KvService kv(std::make_unique<store::Store>(), cluster.self_id);
+  http::RouterConfig rc;
+  rc.cors = split_list(cfg.cors);
+  http::Router router(rc, kv, cluster);  // Before start(): it installs the loop's batch hook.
   kv.start();
   server::bootstrap_store(kv, cluster, "3.4.0");
 
-  http::RouterConfig rc;
-  rc.cors = split_list(cfg.cors);
-  http::Router router(rc, kv, cluster);
   http::ServerConfig sc;
   sc.listen_urls = split_list(cfg.listen_client_urls);
   sc.io_threads = std::max(1, std::atoi(cfg.io_threads.c_str()));

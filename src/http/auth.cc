@@ -485,7 +485,8 @@ void Auth::handle(const HttpRequest& req, const ExchangePtr& ex, const std::stri
     body += "]}\n";
     return reply(200, std::move(body));
   }
-  if (pieces.size() != 3) return reply(400, message_json("Invalid path"));
+  // Answered before the auth check and before the cluster-id header is set, as etcd does.
+  if (pieces.size() != 3) return reply(400, message_json("Invalid path"), false);
   const std::string& name = pieces[2];
   if (m != "GET" && m != "PUT" && m != "DELETE") return not_allowed("GET,PUT,DELETE");
   if (!a.has_root(req)) return no_auth();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace arbor::http {
 
@@ -47,6 +48,9 @@ class Exchange {
   // Sends one chunk (shared: a watch event is rendered once for all its watchers) and flushes
   // it; `last` ends the body in the same write.
   virtual void stream_write(std::shared_ptr<const std::string> data, bool last) = 0;
+  // Several chunks in one write (the events one applied batch produced for one watch).
+  virtual void stream_write_many(std::vector<std::shared_ptr<const std::string>> chunks,
+                                 bool last) = 0;
   // Ends the chunked body; the connection then serves its next request.
   virtual void stream_end() = 0;
   // `f` runs once, on the session's thread, if the client goes away while a stream is open.

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <mutex>
 #include <string_view>
 
 #include "http/auth.h"
@@ -218,6 +219,8 @@ struct Router::Impl {
   void handle(HttpRequest& req, const ExchangePtr& ex);
   void serve_keys(HttpRequest& req, const ExchangePtr& ex, const std::string& common);
   void serve_watch(const server::Request& r, const ExchangePtr& ex, const std::string& common);
+  // Hands the events buffered during an applied batch to their connections (apply loop).
+  static void flush_watches();
   void serve_members(HttpRequest& req, const ExchangePtr& ex, const std::string& common);
   void serve_stats(HttpRequest& req, const ExchangePtr& ex, const std::string& common);
   void serve_health(HttpRequest& req, const ExchangePtr& ex, const std::string& common);
@@ -362,9 +365,15 @@ namespace {
 struct WatchState {
   ExchangePtr ex;
   bool stream = false;
-  std::atomic<int> queued{0};     // Events posted but not yet written.
   std::atomic<bool> ended{false};
+  std::mutex mu;
+  std::vector<std::shared_ptr<const std::string>> lines;  // GUARDED_BY(mu): not yet handed over.
+  bool last = false;   // GUARDED_BY(mu): the reply ends after `lines`.
+  bool dirty = false;  // GUARDED_BY(mu): on the apply thread's flush list.
 };
+
+// Watch states that got events during the batch being applied (apply-loop thread only).
+thread_local std::vector<std::shared_ptr<WatchState>> dirty_watches;
 
 constexpr int kWatchBuffer = 100;  // etcd's per-watcher channel capacity.
 
@@ -386,23 +395,56 @@ std::shared_ptr<const std::string> rendered_event(const store::EventPtr& ev) {
 
 }  // namespace
 
+void Router::Impl::flush_watches() {
+  std::vector<std::shared_ptr<WatchState>> list;
+  list.swap(dirty_watches);
+  for (auto& st : list) {
+    std::vector<std::shared_ptr<const std::string>> lines;
+    bool last = false;
+    {
+      std::lock_guard<std::mutex> lock(st->mu);
+      lines.swap(st->lines);
+      last = st->last;
+      st->dirty = false;
+    }
+    if (last) st->ended = true;
+    if (lines.empty()) {
+      if (last) st->ex->stream_end();
+      continue;
+    }
+    st->ex->stream_write_many(std::move(lines), last);
+  }
+}
+
 void Router::Impl::serve_watch(const server::Request& r, const ExchangePtr& ex,
                                const std::string& common) {
   auto state = std::make_shared<WatchState>();
   state->ex = ex;
   state->stream = r.stream;
-  store::WatchCallback cb = [state](const store::EventPtr& ev) -> bool {
-    if (state->ended.load(std::memory_order_acquire)) return false;
-    if (state->queued.fetch_add(1, std::memory_order_acq_rel) >= kWatchBuffer) {
-      // Overflow: the hub drops this watcher; the reply ends (empty for a long poll).
-      if (!state->ended.exchange(true)) state->ex->stream_end();
-      return false;
+  // Runs on the apply loop inside a write. Events are buffered per watch and handed to the
+  // connection once per applied batch (flush_watches), so the events of one write (a stream
+  // watcher on a deleted key gets two) leave in one socket write. Like etcd's 100-event
+  // channel, a watch that falls further behind is dropped and its reply ends.
+  std::weak_ptr<WatchState> weak = state;
+  store::WatchCallback cb = [weak](const store::EventPtr& ev) -> bool {
+    auto st = weak.lock();
+    if (!st || st->ended.load(std::memory_order_acquire)) return false;
+    std::lock_guard<std::mutex> lock(st->mu);
+    if (st->last) return false;
+    bool overflow = false;
+    if (st->lines.size() >= static_cast<size_t>(kWatchBuffer)) {
+      st->lines.clear();  // The reply ends without these, as etcd closes an overflowing channel.
+      st->last = true;
+      overflow = true;
+    } else {
+      st->lines.push_back(rendered_event(ev));
+      if (!st->stream) st->last = true;
     }
-    const bool last = !state->stream;
-    if (last) state->ended = true;
-    state->ex->stream_write(rendered_event(ev), last);
-    state->queued.fetch_sub(1, std::memory_order_acq_rel);
-    return true;
+    if (!st->dirty) {
+      st->dirty = true;
+      dirty_watches.push_back(st);
+    }
+    return !overflow;
   };
   auto watched = kv.watch(r.path, r.recursive, r.stream, r.since, std::move(cb));
   if (!watched.ok()) {
@@ -573,7 +615,9 @@ void Router::Impl::serve_health(HttpRequest& req, const ExchangePtr& ex, const s
 }
 
 Router::Router(RouterConfig config, server::KvService& kv, const server::Cluster& cluster)
-    : impl_(std::make_unique<Impl>(std::move(config), kv, cluster)) {}
+    : impl_(std::make_unique<Impl>(std::move(config), kv, cluster)) {
+  kv.set_batch_hook([] { Impl::flush_watches(); });
+}
 
 Router::~Router() = default;
 

@@ -104,6 +104,8 @@ class RequestExchange final : public Exchange {
   void reply(HttpResponse resp) override;
   void stream_begin(HttpResponse head) override;
   void stream_write(std::shared_ptr<const std::string> data, bool last) override;
+  void stream_write_many(std::vector<std::shared_ptr<const std::string>> chunks,
+                         bool last) override;
   void stream_end() override;
   void on_disconnect(std::function<void()> f) override;
 
@@ -153,16 +155,18 @@ class Session : public std::enable_shared_from_this<Session> {
     wait_readable();
   }
 
-  void deliver_stream_write(uint64_t seq, const std::string& data, bool last) {
+  void deliver_stream_write(uint64_t seq, const std::shared_ptr<const std::string>* chunks,
+                            size_t n, bool last) {
     if (seq != seq_ || state_ != State::kStreaming) return;
     // A stream whose client does not read: drop it (and its watcher) rather than buffer forever.
     if (pending_.size() > kMaxPendingStreamBytes) return close();
     std::string out;
-    out.reserve(data.size() + 24);
-    if (!data.empty()) {
+    for (size_t i = 0; i < n; ++i) {
+      const std::string& data = *chunks[i];
+      if (data.empty()) continue;
       char len[20];
-      const int n = std::snprintf(len, sizeof len, "%zx\r\n", data.size());
-      out.append(len, static_cast<size_t>(n));
+      const int k = std::snprintf(len, sizeof len, "%zx\r\n", data.size());
+      out.append(len, static_cast<size_t>(k));
       out += data;
       out += "\r\n";
     }
@@ -171,7 +175,7 @@ class Session : public std::enable_shared_from_this<Session> {
       state_ = State::kFinishing;
       out += "0\r\n\r\n";
     }
-    send(std::move(out));
+    if (!out.empty()) send(std::move(out));
   }
 
   void deliver_stream_end(uint64_t seq) {
@@ -411,7 +415,14 @@ void RequestExchange::stream_begin(HttpResponse head) {
 void RequestExchange::stream_write(std::shared_ptr<const std::string> data, bool last) {
   auto s = session_;
   asio::dispatch(s->executor(), [s, seq = seq_, d = std::move(data), last] {
-    s->deliver_stream_write(seq, *d, last);
+    s->deliver_stream_write(seq, &d, 1, last);
+  });
+}
+void RequestExchange::stream_write_many(std::vector<std::shared_ptr<const std::string>> chunks,
+                                        bool last) {
+  auto s = session_;
+  asio::dispatch(s->executor(), [s, seq = seq_, c = std::move(chunks), last] {
+    s->deliver_stream_write(seq, c.data(), c.size(), last);
   });
 }
 void RequestExchange::stream_end() {

@@ -145,6 +145,7 @@ void KvService::apply_batch(std::deque<Entry>& batch) {
       if (e.id != 0) done.emplace_back(e.id, WriteOutcome{std::move(r), ri, kTerm});
     }
   }
+  if (batch_hook_) batch_hook_();
   for (auto& [id, outcome] : done) {
     if (WriteDone d = waiter_.take(id)) d(std::move(outcome));
   }

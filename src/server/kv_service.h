@@ -48,6 +48,11 @@ class KvService {
   KvService(const KvService&) = delete;
   KvService& operator=(const KvService&) = delete;
 
+  // `hook` runs on the apply loop after each applied batch, outside the store lock and before
+  // the waiting requests are completed (the HTTP layer flushes watch events there).
+  // REQUIRES: called before start(), or while no write is in flight.
+  void set_batch_hook(std::function<void()> hook) { batch_hook_ = std::move(hook); }
+
   // Starts the apply loop (and its SYNC ticker).
   void start();
   // Stops the loop; pending writes are completed with error 300 "etcdserver: server stopped".
@@ -102,6 +107,7 @@ class KvService {
   std::atomic<uint64_t> next_id_;
   std::atomic<uint64_t> raft_index_{0};
   std::thread loop_;  // The apply loop.
+  std::function<void()> batch_hook_;  // Run by the loop after each batch.
 };
 
 }  // namespace arbor::server
