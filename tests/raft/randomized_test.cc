@@ -9,8 +9,9 @@
 // Ready. Then the network heals, every member restarts, and within a bounded number of ticks a
 // leader must be elected and a new entry must commit on every member.
 //
-// ARBOR_RAFT_SEEDS sets the number of seeds (default 1000; `make raft-soak` runs 100000) and
-// ARBOR_RAFT_FIRST_SEED the first one, to replay a failure.
+// ARBOR_RAFT_SEEDS sets the number of seeds (default 1000; `make raft-soak` runs 100000),
+// ARBOR_RAFT_FIRST_SEED the first one (to replay a failure), ARBOR_RAFT_STEPS the fault steps
+// per seed, and ARBOR_RAFT_TRACE=1 prints every action and Ready.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -26,7 +27,7 @@ using testutil::FaultOptions;
 using testutil::Network;
 using testutil::NetworkOptions;
 
-constexpr int kFaultSteps = 2000;
+constexpr int kFaultSteps = 2000;  // Per seed; ARBOR_RAFT_STEPS overrides.
 constexpr int kHealRounds = 1000;  // Ends early once the new entry is everywhere.
 
 uint64_t EnvOr(const char* name, uint64_t fallback) {
@@ -39,7 +40,7 @@ struct SeedResult {
   FaultCounts counts;
 };
 
-SeedResult RunSeed(uint64_t seed) {
+SeedResult RunSeed(uint64_t seed, uint64_t steps) {
   NetworkOptions options;
   options.seed = seed;
   options.pre_vote = seed % 4 != 1;  // Mostly the default (on), sometimes off.
@@ -54,7 +55,7 @@ SeedResult RunSeed(uint64_t seed) {
   FaultOptions faults;
   faults.membership_pct = seed % 2 == 1 ? 1 : 0;  // Half the seeds also change membership.
   SeedResult result;
-  for (int step = 0; step < kFaultSteps && net.violation().empty(); ++step) net.random_step(faults);
+  for (uint64_t step = 0; step < steps && net.violation().empty(); ++step) net.random_step(faults);
   if (net.violation().empty()) {
     // Heal and wait for a leader, then for a new entry to commit everywhere (Raft §5.6: safety
     // never depends on timing, but progress returns once the system is stable).
@@ -110,13 +111,15 @@ SeedResult RunSeed(uint64_t seed) {
 TEST(RandomizedTest, SafetyHoldsAndProgressResumesAfterHealingUnderRandomFaults) {
   const uint64_t first = EnvOr("ARBOR_RAFT_FIRST_SEED", 1);
   const uint64_t seeds = EnvOr("ARBOR_RAFT_SEEDS", 1000);
+  const uint64_t steps = EnvOr("ARBOR_RAFT_STEPS", kFaultSteps);
   FaultCounts total;
   int failures = 0;
   for (uint64_t seed = first; seed < first + seeds; ++seed) {
-    SeedResult r = RunSeed(seed);
+    SeedResult r = RunSeed(seed, steps);
     if (!r.failure.empty() && ++failures <= 5) {
       ADD_FAILURE() << "seed " << seed << ": " << r.failure
-                    << " (replay: ARBOR_RAFT_FIRST_SEED=" << seed << " ARBOR_RAFT_SEEDS=1)";
+                    << " (replay: ARBOR_RAFT_FIRST_SEED=" << seed
+                    << " ARBOR_RAFT_SEEDS=1 ARBOR_RAFT_STEPS=" << steps << ")";
     }
     total.delivered += r.counts.delivered;
     total.dropped += r.counts.dropped;
@@ -135,12 +138,12 @@ TEST(RandomizedTest, SafetyHoldsAndProgressResumesAfterHealingUnderRandomFaults)
   }
   EXPECT_EQ(failures, 0);
   std::printf(
-      "randomized raft: %lu seeds x %d fault steps; delivered %lu, dropped %lu, duplicated %lu, "
+      "randomized raft: %lu seeds x %lu fault steps; delivered %lu, dropped %lu, duplicated %lu, "
       "delayed %lu, crashes %lu, restarts %lu, partitions %lu, compactions %lu, snapshots "
       "installed %lu, proposals %lu, reads %lu (served %lu), members added %lu, removed %lu; "
       "failing seeds %d\n",
-      seeds, kFaultSteps, total.delivered, total.dropped, total.duplicated, total.delayed,
-      total.crashes, total.restarts, total.partitions, total.compactions, total.snapshots_installed,
+      seeds, steps, total.delivered, total.dropped, total.duplicated, total.delayed, total.crashes,
+      total.restarts, total.partitions, total.compactions, total.snapshots_installed,
       total.proposals, total.reads_requested, total.reads_served, total.members_added,
       total.members_removed, failures);
 }
