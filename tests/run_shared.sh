@@ -11,5 +11,7 @@ cd "$(dirname "$0")/.."
 T='bin/arbor --name default --data-dir {data_dir} --listen-client-urls http://127.0.0.1:{client_port} --advertise-client-urls http://127.0.0.1:{client_port} --listen-peer-urls http://127.0.0.1:{peer_port} --initial-advertise-peer-urls http://127.0.0.1:{peer_port} --initial-cluster default=http://127.0.0.1:{peer_port}'
 rc=0
 python3 "$SHARED/conformance/diff.py" --cand "$T" --jobs 3 || rc=1
+# The project's own differential cases (HEAD, OPTIONS, redirects, members and auth corners).
+python3 "$SHARED/conformance/diff.py" --cand "$T" --jobs 3 --cases tests/integration/cases || rc=1
 "$SHARED/conformance/clients/run_clients.sh" "$T" || rc=1
 exit $rc

@@ -553,7 +553,7 @@ void Auth::handle(const HttpRequest& req, const ExchangePtr& ex, const std::stri
     };
     auto update = [&]() -> std::optional<AuthError> {
       auto old = a.get_user(name);
-      if (!old) return auth_err(404, "User " + name + " doesn't exist.");
+      if (!old) return auth_err(404, "User " + name + " does not exist.");
       User out;
       out.name = old->name;
       out.password = password.empty() ? old->password : Impl::hash_password(password);
@@ -640,7 +640,7 @@ void Auth::handle(const HttpRequest& req, const ExchangePtr& ex, const std::stri
     return reply(400, message_json("Role JSON contains both permissions and grant/revoke"));
   if (name == kRoot) return fail(auth_err(403, "Cannot modify role root: is root role."));
   auto old = a.get_role(name);
-  if (!old) return fail(auth_err(404, "Role " + name + " doesn't exist."));
+  if (!old) return fail(auth_err(404, "Role " + name + " does not exist."));
   Role out;
   out.name = old->name;
   std::set<std::string> rd, wr;
