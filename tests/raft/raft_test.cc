@@ -420,12 +420,18 @@ TEST_F(RaftTest, AnEntryCommitsExactlyWhenAMajorityHoldsIt) {
     }
     EXPECT_EQ(r.log().committed() == 2, c.committed) << c.size << " members";
     if (c.committed && c.size > 1) {
-      // Later appends carry the new commit index.
+      // The next append carries the new commit index (and is returned for application).
+      EXPECT_EQ(r.log().next_entries().back().index, 2u);
+      (void)Sent(r);
+      Step(r, Prop(1));
+      size_t checked = 0;
       for (const Message& m : SentOf(r, MessageType::kApp)) {
-        if (!m.entries.empty() || m.commit != 0) {
-          EXPECT_LE(m.commit, 2u);
+        if (c.acks.count(m.to)) {
+          EXPECT_EQ(m.commit, 2u);
+          ++checked;
         }
       }
+      EXPECT_EQ(checked, c.acks.size());
     }
   }
 }
