@@ -121,12 +121,16 @@ TEST_F(CheckQuorumTest, AFollowerInItsLeaderLeaseIgnoresVoteRequests) {
   Step(r, vote);
   EXPECT_EQ(r.term(), 1u);
   EXPECT_TRUE(Sent(r).size() == 1);  // Only the heartbeat response.
-  Tick(r, 10);  // The lease has run out (but not our own randomised timeout necessarily).
-  if (r.state() == StateType::kFollower) {
-    Step(r, vote);
-    EXPECT_EQ(r.term(), 2u);
-    EXPECT_EQ(SentOf(r, MessageType::kVoteResp).size(), 1u);
-  }
+  Tick(r, 9);
+  Step(r, vote);  // Still within the lease (9 < election_tick).
+  EXPECT_EQ(r.term(), 1u);
+  Tick(r, 1);  // The lease has run out (this member's own timeout, seeded, is later).
+  ASSERT_EQ(r.state(), StateType::kFollower);
+  Step(r, vote);
+  EXPECT_EQ(r.term(), 2u);
+  std::vector<Message> resp = SentOf(r, MessageType::kVoteResp);
+  ASSERT_EQ(resp.size(), 1u);
+  EXPECT_FALSE(resp[0].reject);
 }
 
 // Dissertation §6.2: TestLeaderElectionWithCheckQuorum / TestNonPromotableVoterWithCheckQuorum.

@@ -360,17 +360,18 @@ TEST_F(RaftTest, AMemberWithASmallerTermDoesNotPreventAnElection) {
   for (uint64_t id = 1; id <= 3; ++id) net.add(New(id, {1, 2, 3}, {}, Opts{.pre_vote = true}));
   net.campaign(1);
   net.isolate(3);
-  net.campaign(2);  // Term 2 (the pre-vote passes: 1 is the leader's... 1 was leader, see below).
-  net.campaign(1);
+  net.step_local(M(MessageType::kTransferLeader, 2, 1));  // 2 leads term 2...
+  net.step_local(M(MessageType::kTransferLeader, 1, 2));  // ...and 1 leads term 3.
+  ASSERT_EQ(net.at(1).state(), StateType::kLeader);
+  ASSERT_EQ(net.at(1).term(), 3u);
+  EXPECT_EQ(net.at(3).term(), 1u);  // 3 missed all of it.
   net.heal();
-  net.isolate(1);  // Whatever happened, 2 and 3 alone must still elect a leader.
-  for (int i = 0;
-       i < 4 && net.at(2).state() != StateType::kLeader && net.at(3).state() != StateType::kLeader;
-       ++i) {
-    net.campaign(2);
-    net.campaign(3);
-  }
-  EXPECT_TRUE(net.at(2).state() == StateType::kLeader || net.at(3).state() == StateType::kLeader);
+  net.isolate(1);   // Now 2 and 3 alone must elect a leader.
+  net.campaign(3);  // Refused (3 is behind), but 3 learns term 3.
+  EXPECT_EQ(net.at(3).term(), 3u);
+  net.campaign(2);
+  EXPECT_EQ(net.at(2).state(), StateType::kLeader);
+  EXPECT_EQ(net.at(3).lead(), 2u);
 }
 
 // ---------------------------------------------------------------- §5.3 Log replication
