@@ -461,8 +461,10 @@ void Router::Impl::serve_watch(const server::Request& r, const ExchangePtr& ex,
   head.add_header("X-Raft-Term", u64(kv.raft_term()));
   ex->stream_begin(std::move(head));
   if (w.event) {
+    // etcd answers a history hit with that one event; a stream then stays open (with no
+    // watcher behind it) until the client goes away.
     state->ended = true;
-    ex->stream_write(rendered_event(w.event), /*last=*/true);
+    ex->stream_write(rendered_event(w.event), /*last=*/!r.stream);
     return;
   }
   const uint64_t id = w.watcher_id;
