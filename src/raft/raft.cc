@@ -113,7 +113,15 @@ ConfState Raft::apply_conf_change(const ConfChange& cc) {
       if (cc.node_id == lead_transferee_) abort_leader_transfer();
       if (cc.node_id == id_ && state_ == StateType::kLeader) {
         // Raft §6: a leader that is no longer a member steps down once the change is
-        // committed; the remaining members elect a new leader.
+        // committed. To spare the others an election timeout, it first hands leadership to
+        // a remaining voter that holds its whole log (dissertation §3.10); that message
+        // goes out with the next Ready, so a driver stopping a removed member should send it
+        // first. Otherwise the remaining members elect a leader as usual.
+        uint64_t successor = kNone;
+        for (const auto& [id, pr] : prs_) {
+          if (!pr.is_learner && pr.match == log_.last_index()) successor = id;
+        }
+        if (successor != kNone) send_timeout_now(successor);
         become_follower(term_, kNone);
       }
       break;

@@ -102,9 +102,10 @@ TEST_F(MembershipTest, ALeaderRemovingItselfStepsDownAndTheRestElectANewLeader) 
     net.at(id).apply_conf_change(ConfChange{ConfChangeType::kRemoveNode, 1, ""});
   }
   EXPECT_EQ(net.at(1).state(), StateType::kFollower);
-  net.campaign(2);
-  EXPECT_EQ(net.at(2).state(), StateType::kLeader);
-  EXPECT_EQ(net.at(2).voters(), (std::vector<uint64_t>{2, 3}));
+  net.flush();  // Its parting MsgTimeoutNow makes an up-to-date member campaign at once.
+  const uint64_t next = net.at(2).state() == StateType::kLeader ? 2 : 3;
+  EXPECT_EQ(net.at(next).state(), StateType::kLeader);
+  EXPECT_EQ(net.at(next).voters(), (std::vector<uint64_t>{2, 3}));
 }
 
 // Raft §6: a committed but unapplied conf change blocks campaigning (it may remove us).

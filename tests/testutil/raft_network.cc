@@ -318,10 +318,14 @@ void Network::process_ready(uint64_t id) {
       read_states_[id].push_back(std::move(rs));
     }
     n.advance(rd);
-    if (mem.removed) {
-      crash(id);  // A member that applied its own removal stops (Raft §6).
-      return;
-    }
+  }
+  if (mem.removed) {
+    // A member that applied its own removal stops (Raft §6), after sending what its last
+    // Ready held (a removed leader's hand-off to its successor): those messages stay queued.
+    if (trace_) std::fprintf(stderr, "[%lu] stop removed %lu\n", step_, id);
+    mem.node.reset();
+    std::erase_if(queue_, [id](const InFlight& f) { return f.msg.to == id; });
+    return;
   }
   // Election Safety: at most one leader per term.
   const raft::Raft& r = n.raft();
