@@ -64,7 +64,8 @@ class Node {
   void report_unreachable(uint64_t id);
   void report_snapshot(uint64_t id, bool ok);
   // Applies a committed ConfChange entry. Returns the resulting configuration (to persist in
-  // the next snapshot).
+  // the next snapshot). When it removes this member, the driver sends the messages of the
+  // next Ready (a leader's hand-off to its successor) and then stops the member.
   ConfState apply_conf_change(const ConfChange& cc) { return raft_.apply_conf_change(cc); }
 
   bool has_ready() const;
