@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -162,6 +163,51 @@ TEST_F(ServerTest, DisconnectingWatcherIsFreedAtOnce) {
   ASSERT_EQ(write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
   ASSERT_TRUE(WaitFor([&] { return Watchers() == 1; }, std::chrono::seconds(5)));
   close(fd);
+  EXPECT_TRUE(WaitFor([&] { return Watchers() == 0; }, std::chrono::seconds(2)));
+}
+
+TEST_F(ServerTest, HeadHasGetHeadersButNoBody) {
+  ASSERT_EQ(Put("/v2/keys/h", "value=x")->status, 201);
+  auto get = cli_->Get("/v2/keys/h");
+  auto head = cli_->Head("/v2/keys/h");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->get_header_value("Content-Length"), std::to_string(get->body.size()));
+  EXPECT_EQ(head->body, "");
+  // The connection is still usable: nothing extra was sent after the headers.
+  EXPECT_EQ(cli_->Get("/v2/keys/h")->status, 200);
+}
+
+TEST_F(ServerTest, StreamWatcherOnDeletedKeyGetsTheDeleteTwice) {
+  std::promise<std::string> got;
+  auto fut = got.get_future();
+  std::thread t([&] {
+    httplib::Client c("127.0.0.1", port_);
+    std::string body;
+    bool set = false;
+    c.Get("/v2/keys/sk?wait=true&stream=true", [&](const char* data, size_t n) {
+      body.append(data, n);
+      if (std::count(body.begin(), body.end(), '\n') >= 3 && !set) {
+        set = true;
+        got.set_value(body);
+        return false;  // Hang up.
+      }
+      return true;
+    });
+    if (!set) got.set_value(body);
+  });
+  ASSERT_TRUE(WaitFor([&] { return Watchers() == 1; }, std::chrono::seconds(5)));
+  ASSERT_EQ(Put("/v2/keys/sk", "value=1")->status, 201);
+  ASSERT_EQ(cli_->Delete("/v2/keys/sk")->status, 200);
+  ASSERT_EQ(fut.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  const std::string body = fut.get();
+  t.join();
+  const std::string del =
+      "{\"action\":\"delete\",\"node\":{\"key\":\"/sk\",\"modifiedIndex\":5,\"createdIndex\":4},"
+      "\"prevNode\":{\"key\":\"/sk\",\"value\":\"1\",\"modifiedIndex\":4,\"createdIndex\":4}}\n";
+  EXPECT_EQ(body,
+            "{\"action\":\"set\",\"node\":{\"key\":\"/sk\",\"value\":\"1\",\"modifiedIndex\":4,"
+            "\"createdIndex\":4}}\n" + del + del);
   EXPECT_TRUE(WaitFor([&] { return Watchers() == 0; }, std::chrono::seconds(2)));
 }
 
