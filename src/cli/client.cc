@@ -16,8 +16,8 @@ using Clock = std::chrono::steady_clock;
 
 struct ParsedEndpoint {
   std::string scheme;
-  std::string base;    // scheme://host:port, what httplib::Client takes.
-  std::string prefix;  // The endpoint's own path, without a trailing '/'.
+  std::string base;       // scheme://host:port, what httplib::Client takes.
+  std::string prefix;     // The endpoint's own path, without a trailing '/'.
   std::string host_port;  // host:port with the scheme's default port filled in, for messages.
 };
 
@@ -32,14 +32,15 @@ ParsedEndpoint parse_endpoint(const std::string& url) {
   }
   const std::string scheme = scheme_end == std::string::npos ? "http" : url.substr(0, scheme_end);
   const size_t slash = url.find('/', host_start);
-  const std::string host = url.substr(host_start, slash == std::string::npos ? slash
-                                                                             : slash - host_start);
+  const std::string host =
+      url.substr(host_start, slash == std::string::npos ? slash : slash - host_start);
   p.scheme = scheme;
   p.base = scheme + "://" + host;
   if (slash != std::string::npos) p.prefix = url.substr(slash);
   while (!p.prefix.empty() && p.prefix.back() == '/') p.prefix.pop_back();
-  const bool has_port = host.find(':', host.rfind(']') == std::string::npos ? 0 : host.rfind(']'))
-                        != std::string::npos;
+  const bool has_port =
+      host.find(':', host.rfind(']') == std::string::npos ? 0 : host.rfind(']')) !=
+      std::string::npos;
   p.host_port = has_port ? host : host + (scheme == "https" ? ":443" : ":80");
   return p;
 }
@@ -49,11 +50,21 @@ std::string go_quote(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];
@@ -75,22 +86,29 @@ void set_timeout(httplib::Client& cli, std::chrono::nanoseconds d, bool read) {
     cli.set_read_timeout(static_cast<time_t>(sec.count()), static_cast<time_t>(usec.count()));
     cli.set_write_timeout(static_cast<time_t>(sec.count()), static_cast<time_t>(usec.count()));
   } else {
-    cli.set_connection_timeout(static_cast<time_t>(sec.count()),
-                               static_cast<time_t>(usec.count()));
+    cli.set_connection_timeout(static_cast<time_t>(sec.count()), static_cast<time_t>(usec.count()));
   }
 }
 
 // Go's http.StatusText for the 5xx codes a member may answer with.
 std::string status_text(int status) {
   switch (status) {
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    case 507: return "Insufficient Storage";
-    case 508: return "Loop Detected";
-    case 511: return "Network Authentication Required";
-    default: return "";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 504:
+      return "Gateway Timeout";
+    case 505:
+      return "HTTP Version Not Supported";
+    case 507:
+      return "Insufficient Storage";
+    case 508:
+      return "Loop Detected";
+    case 511:
+      return "Network Authentication Required";
+    default:
+      return "";
   }
 }
 
@@ -103,8 +121,7 @@ bool unreserved(unsigned char c) {
 
 std::string HttpResponse::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
           return std::tolower(static_cast<unsigned char>(a)) ==
                  std::tolower(static_cast<unsigned char>(b));
         }))
@@ -129,9 +146,7 @@ std::string RequestError::detail() const {
   return s;
 }
 
-bool RequestError::connection_error() const {
-  return deadline_exceeded || connection_errors_only;
-}
+bool RequestError::connection_error() const { return deadline_exceeded || connection_errors_only; }
 
 Client::Client(ClientConfig config) : config_(std::move(config)) {}
 Client::~Client() = default;
@@ -181,13 +196,11 @@ Result<HttpResponse, RequestError> Client::send(const HttpRequest& req, Deadline
       cli = std::make_unique<httplib::Client>(ep.base);
     if (!config_.ca_file.empty()) cli->set_ca_cert_path(config_.ca_file.c_str());
     set_timeout(*cli, std::min(config_.dial_timeout, remaining), /*read=*/false);
-    const bool header_limited =
-        !req.wait && config_.header_timeout > std::chrono::nanoseconds(0) &&
-        config_.header_timeout < remaining;
+    const bool header_limited = !req.wait && config_.header_timeout > std::chrono::nanoseconds(0) &&
+                                config_.header_timeout < remaining;
     set_timeout(*cli, header_limited ? config_.header_timeout : remaining, /*read=*/true);
     if (config_.credentials)
-      cli->set_basic_auth(config_.credentials->first.c_str(),
-                          config_.credentials->second.c_str());
+      cli->set_basic_auth(config_.credentials->first.c_str(), config_.credentials->second.c_str());
 
     httplib::Request hreq;
     hreq.method = req.method;
@@ -304,8 +317,10 @@ std::string clean_path(std::string_view p) {
     const std::string_view seg = p.substr(i, j - i);
     if (seg.empty() || seg == ".") {
     } else if (seg == "..") {
-      if (!parts.empty() && parts.back() != "..") parts.pop_back();
-      else if (!rooted) parts.emplace_back("..");
+      if (!parts.empty() && parts.back() != "..")
+        parts.pop_back();
+      else if (!rooted)
+        parts.emplace_back("..");
     } else {
       parts.emplace_back(seg);
     }

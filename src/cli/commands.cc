@@ -5,14 +5,13 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "cli/help.h"
@@ -122,9 +121,9 @@ HttpRequest get_request(std::string_view key, bool recursive, bool sorted, bool 
 std::string message_of(const HttpResponse& r) {
   Json j = Json::parse(r.body, nullptr, false);
   if (j.is_discarded()) {
-    return r.body.empty() ? "unexpected end of JSON input"
-                          : "invalid character '" + r.body.substr(0, 1) +
-                                "' looking for beginning of value";
+    return r.body.empty()
+               ? "unexpected end of JSON input"
+               : "invalid character '" + r.body.substr(0, 1) + "' looking for beginning of value";
   }
   if (j.is_object() && j.contains("message") && j["message"].is_string())
     return j["message"].get<std::string>();
@@ -232,9 +231,9 @@ int cmd_get(Session& s) {
   if (int rc = connect(s, true)) return rc;
   if (s.args.empty()) return handle_error(kExitBadArgs, "key required");
   const std::string& key = s.args[0];
-  KeysResult r = keys_call(
-      s, get_request(key, false, s.flags->get_bool("sort"), s.flags->get_bool("quorum")),
-      s.deadline());
+  KeysResult r =
+      keys_call(s, get_request(key, false, s.flags->get_bool("sort"), s.flags->get_bool("quorum")),
+                s.deadline());
   if (!r.response) return handle_error(kExitServerError, r.error, r.detail);
   if (r.response->node && r.response->node->dir) {
     err(r.response->node->key + ": is a directory\n");
@@ -373,7 +372,9 @@ void exit_zero_on_sigint() {
 class Watcher {
  public:
   Watcher(Session& s, std::string key, uint64_t after_index, bool recursive)
-      : s_(s), key_(std::move(key)), wait_index_(after_index > 0 ? after_index + 1 : 0),
+      : s_(s),
+        key_(std::move(key)),
+        wait_index_(after_index > 0 ? after_index + 1 : 0),
         recursive_(recursive) {}
 
   KeysResult next() {
@@ -521,9 +522,8 @@ int cmd_member_list(Session& s) {
     if (m.name.empty()) {
       out(m.id + "[unstarted]: peerURLs=" + join(m.peer_urls, ",") + "\n");
     } else {
-      out(m.id + ": name=" + m.name + " peerURLs=" + join(m.peer_urls, ",") +
-          " clientURLs=" + join(m.client_urls, ",") +
-          " isLeader=" + (m.id == leader.id ? "true" : "false") + "\n");
+      out(m.id + ": name=" + m.name + " peerURLs=" + join(m.peer_urls, ",") + " clientURLs=" +
+          join(m.client_urls, ",") + " isLeader=" + (m.id == leader.id ? "true" : "false") + "\n");
     }
   }
   return kExitSuccess;
@@ -569,7 +569,8 @@ int cmd_member_add(Session& s) {
   }
   std::vector<std::string> conf;
   for (const Member& m : *members)
-    for (const std::string& u : m.peer_urls) conf.push_back((m.id == added.id ? name : m.name) + "=" + u);
+    for (const std::string& u : m.peer_urls)
+      conf.push_back((m.id == added.id ? name : m.name) + "=" + u);
   out("\nETCD_NAME=" + go_quote(name) + "\n");
   out("ETCD_INITIAL_CLUSTER=" + go_quote(join(conf, ",")) + "\n");
   out("ETCD_INITIAL_CLUSTER_STATE=\"existing\"\n");
@@ -809,7 +810,8 @@ int cmd_user_list(Session& s) {
   Json j = Json::parse(r->body, nullptr, false);
   if (j.is_object() && j.contains("users") && j["users"].is_array()) {
     for (const Json& u : j["users"]) {
-      if (u.is_string()) out(u.get<std::string>() + "\n");
+      if (u.is_string())
+        out(u.get<std::string>() + "\n");
       else if (u.is_object() && u.contains("user") && u["user"].is_string())
         out(u["user"].get<std::string>() + "\n");
     }
@@ -977,10 +979,11 @@ int cmd_role_get(Session& s) {
   std::string error;
   auto j = get_role(s, s.args[0], &error);
   if (!j) return fail(error);
-  std::string text = "Role: " + (j->contains("role") && (*j)["role"].is_string()
-                                     ? (*j)["role"].get<std::string>()
-                                     : std::string()) +
-                     "\n";
+  std::string text =
+      "Role: " +
+      (j->contains("role") && (*j)["role"].is_string() ? (*j)["role"].get<std::string>()
+                                                       : std::string()) +
+      "\n";
   auto perms = [&](const char* which) {
     std::string t;
     const Json* kv = nullptr;
@@ -1093,9 +1096,11 @@ const std::vector<Command>& commands() {
       {"user get", {}, cmd_user_get},
       {"user list", {}, cmd_user_list},
       {"user remove", {}, cmd_user_remove},
-      {"user grant", {{"roles", FlagType::kStringSlice}},
+      {"user grant",
+       {{"roles", FlagType::kStringSlice}},
        [](Session& s) { return cmd_user_grant_revoke(s, true); }},
-      {"user revoke", {{"roles", FlagType::kStringSlice}},
+      {"user revoke",
+       {{"roles", FlagType::kStringSlice}},
        [](Session& s) { return cmd_user_grant_revoke(s, false); }},
       {"user passwd", {}, cmd_user_passwd},
       {"role add", {}, cmd_role_add},
@@ -1118,8 +1123,7 @@ const std::vector<Command>& commands() {
       {"auth disable", {}, [](Session& s) { return cmd_auth(s, false); }},
       {"tree", {{"sort", FlagType::kBool, "true"}}, cmd_tree},
       {"export", {{"progress", FlagType::kBool}}, cmd_export},
-      {"import", {{"progress", FlagType::kBool}, {"skip-existing", FlagType::kBool}},
-       cmd_import},
+      {"import", {{"progress", FlagType::kBool}, {"skip-existing", FlagType::kBool}}, cmd_import},
   };
   return *table;
 }
@@ -1253,8 +1257,7 @@ int connect(Session& s, bool sync) {
       }
       if (eps != s.client->endpoints()) s.client->set_endpoints(eps);
     }
-    if (g.debug)
-      err("got endpoints(" + join(s.client->endpoints(), ",") + ") after sync\n");
+    if (g.debug) err("got endpoints(" + join(s.client->endpoints(), ",") + ") after sync\n");
   }
   if (g.debug) err("Cluster-Endpoints: " + join(s.client->endpoints(), ", ") + "\n");
   return kExitSuccess;

@@ -37,10 +37,14 @@ bool valid_value(FlagType type, std::string_view v) {
   int64_t i;
   std::chrono::nanoseconds d;
   switch (type) {
-    case FlagType::kBool: return parse_go_bool(v, &b);
-    case FlagType::kInt: return parse_go_int(v, &i);
-    case FlagType::kDuration: return parse_go_duration(v, &d);
-    default: return true;
+    case FlagType::kBool:
+      return parse_go_bool(v, &b);
+    case FlagType::kInt:
+      return parse_go_int(v, &i);
+    case FlagType::kDuration:
+      return parse_go_duration(v, &d);
+    default:
+      return true;
   }
 }
 
@@ -62,8 +66,7 @@ std::optional<std::string> FlagSet::set(int i, std::string_view flag, std::strin
     if (spec.type == FlagType::kBool)
       return "invalid boolean value " + go_quote(value) + " for -" + std::string(flag) +
              ": parse error";
-    return "invalid value " + go_quote(value) + " for flag -" + std::string(flag) +
-           ": parse error";
+    return "invalid value " + go_quote(value) + " for flag -" + std::string(flag) + ": parse error";
   }
   values_[static_cast<size_t>(i)].emplace_back(value);
   return std::nullopt;
@@ -204,18 +207,25 @@ bool parse_go_int(std::string_view s, int64_t* out) {
   int base = 10;
   if (s.size() > 1 && s[0] == '0') {
     const char p = static_cast<char>(s[1] | 0x20);
-    if (p == 'x') base = 16, s.remove_prefix(2);
-    else if (p == 'o') base = 8, s.remove_prefix(2);
-    else if (p == 'b') base = 2, s.remove_prefix(2);
-    else base = 8, s.remove_prefix(1);
+    if (p == 'x')
+      base = 16, s.remove_prefix(2);
+    else if (p == 'o')
+      base = 8, s.remove_prefix(2);
+    else if (p == 'b')
+      base = 2, s.remove_prefix(2);
+    else
+      base = 8, s.remove_prefix(1);
     if (s.empty()) return false;
   }
   unsigned __int128 v = 0;
   for (char c : s) {
     int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') d = (c | 0x20) - 'a' + 10;
-    else return false;
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+      d = (c | 0x20) - 'a' + 10;
+    else
+      return false;
     if (d >= base) return false;
     v = v * static_cast<unsigned>(base) + static_cast<unsigned>(d);
     if (v > (static_cast<unsigned __int128>(1) << 63)) return false;
@@ -256,13 +266,20 @@ bool parse_go_duration(std::string_view s, std::chrono::nanoseconds* out) {
     while (u < s.size() && !(s[u] == '.' || (s[u] >= '0' && s[u] <= '9'))) ++u;
     const std::string_view unit = s.substr(i, u - i);
     long double mult;
-    if (unit == "ns") mult = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") mult = 1e3L;
-    else if (unit == "ms") mult = 1e6L;
-    else if (unit == "s") mult = 1e9L;
-    else if (unit == "m") mult = 60e9L;
-    else if (unit == "h") mult = 3600e9L;
-    else return false;
+    if (unit == "ns")
+      mult = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
+      mult = 1e3L;
+    else if (unit == "ms")
+      mult = 1e6L;
+    else if (unit == "s")
+      mult = 1e9L;
+    else if (unit == "m")
+      mult = 60e9L;
+    else if (unit == "h")
+      mult = 3600e9L;
+    else
+      return false;
     total += v * mult;
     s.remove_prefix(u);
   }
@@ -337,10 +354,11 @@ std::optional<GlobalOptions> resolve_global_options(const FlagSet& flags, const 
       const size_t slash = ep.find('/');
       if (colon != std::string::npos && (slash == std::string::npos || colon < slash)) {
         const std::string scheme = ep.substr(0, colon);
-        const bool valid_scheme =
-            !scheme.empty() && std::isalpha(static_cast<unsigned char>(scheme[0])) &&
-            scheme.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                     "0123456789+-.") == std::string::npos;
+        const bool valid_scheme = !scheme.empty() &&
+                                  std::isalpha(static_cast<unsigned char>(scheme[0])) &&
+                                  scheme.find_first_not_of(
+                                      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789+-.") == std::string::npos;
         if (!valid_scheme) {
           *error = "parse \"" + ep + "\": first path segment in URL cannot contain colon";
           return std::nullopt;

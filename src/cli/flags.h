@@ -75,9 +75,9 @@ std::vector<FlagSpec> global_flag_specs();
 
 // Everything the global flags and the environment decide.
 struct GlobalOptions {
-  std::vector<std::string> endpoints;  // Each with a scheme ("http://" added when missing).
-  std::string username;                // Empty: no credentials.
-  std::optional<std::string> password; // Unset: prompt (when username has no ':').
+  std::vector<std::string> endpoints;   // Each with a scheme ("http://" added when missing).
+  std::string username;                 // Empty: no credentials.
+  std::optional<std::string> password;  // Unset: prompt (when username has no ':').
   std::string output = "simple";
   bool debug = false;
   bool no_sync = false;

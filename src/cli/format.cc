@@ -1,8 +1,7 @@
 #include "cli/format.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace arbor::cli {
 namespace {
@@ -89,8 +88,7 @@ size_t utf8_len(std::string_view s, size_t i) {
 }  // namespace
 
 std::string KeysError::text() const {
-  return std::to_string(code) + ": " + message + " (" + cause + ") [" + std::to_string(index) +
-         "]";
+  return std::to_string(code) + ": " + message + " (" + cause + ") [" + std::to_string(index) + "]";
 }
 
 std::optional<KeysResponse> parse_keys_response(std::string_view body, uint64_t etcd_index) {
@@ -136,11 +134,21 @@ std::string go_json_quote(std::string_view s) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
         default:
           if (c < 0x20 || c == '<' || c == '>' || c == '&') {
             out += "\\u00";

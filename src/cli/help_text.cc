@@ -1,9 +1,9 @@
 // Generated from the help output of etcdctl 3.4.23 (ETCDCTL_API=2): the usage texts are part of
 // the interface arborctl reproduces byte for byte. Regenerate rather than edit by hand.
-#include "cli/help.h"
-
 #include <map>
 #include <string>
+
+#include "cli/help.h"
 
 namespace arbor::cli {
 

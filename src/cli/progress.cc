@@ -38,14 +38,16 @@ std::string duration(double s) {
 
 }  // namespace
 
-std::string render_progress(uint64_t done, uint64_t total, double elapsed, const std::string& unit) {
+std::string render_progress(uint64_t done, uint64_t total, double elapsed,
+                            const std::string& unit) {
   constexpr int kWidth = 20;
   const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0;
   const std::string rate_unit = unit == "B" ? "/s" : " " + unit + "/s";
   std::string line;
   char buf[64];
   if (total > 0) {
-    const double frac = done >= total ? 1.0 : static_cast<double>(done) / static_cast<double>(total);
+    const double frac =
+        done >= total ? 1.0 : static_cast<double>(done) / static_cast<double>(total);
     const int filled = static_cast<int>(frac * kWidth);
     line = "[" + std::string(static_cast<size_t>(filled), '#') +
            std::string(static_cast<size_t>(kWidth - filled), '-') + "]";

@@ -2,10 +2,9 @@
 
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -15,6 +14,11 @@ namespace arbor::cli {
 namespace {
 
 using Json = nlohmann::json;
+
+// A value as a JSON string, readable in a terminal: no HTML escapes, invalid UTF-8 replaced.
+std::string quoted(const std::string& v) {
+  return Json(v).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 // The store root comes back without a key.
 std::string key_or_root(const Node& n) { return n.key.empty() ? "/" : n.key; }
@@ -52,7 +56,7 @@ void tree_lines(const Node& n, const std::string& prefix, size_t* dirs, size_t* 
       *out += "/";
       ++*dirs;
     } else {
-      *out += " = " + go_json_quote(c.value);
+      *out += " = " + quoted(c.value);
       ++*keys;
     }
     if (c.ttl > 0) *out += "  (ttl " + std::to_string(c.ttl) + "s)";
@@ -97,7 +101,7 @@ std::string render_tree(const Node& root) {
   if (root.dir) {
     if (out != "/") out += "/";
   } else {
-    out += " = " + go_json_quote(root.value);
+    out += " = " + quoted(root.value);
     keys = 1;
   }
   if (root.ttl > 0) out += "  (ttl " + std::to_string(root.ttl) + "s)";
@@ -121,9 +125,8 @@ int cmd_export(Session& s) {
   if (int rc = connect(s, true)) return rc;
   if (s.args.empty()) return handle_error(kExitBadArgs, "directory required");
   Progress progress(s.flags->get_bool("progress") || isatty(STDERR_FILENO), STDERR_FILENO, "B");
-  KeysResult r = get_recursive(s, s.args[0], true, [&](uint64_t cur, uint64_t total) {
-    progress.update(cur, total);
-  });
+  KeysResult r = get_recursive(s, s.args[0], true,
+                               [&](uint64_t cur, uint64_t total) { progress.update(cur, total); });
   progress.finish();
   if (!r.response) return handle_error(kExitServerError, r.error, r.detail);
   Node root = r.response->node.value_or(Node{});
@@ -153,8 +156,7 @@ int cmd_import(Session& s) {
   const std::string dest = s.args.size() > 1 ? s.args[1] : key_or_root(*root);
   const std::vector<ImportOp> ops = plan_import(*root, dest);
   const bool skip_existing = s.flags->get_bool("skip-existing");
-  Progress progress(s.flags->get_bool("progress") || isatty(STDERR_FILENO), STDERR_FILENO,
-                    "keys");
+  Progress progress(s.flags->get_bool("progress") || isatty(STDERR_FILENO), STDERR_FILENO, "keys");
   size_t created = 0, skipped = 0;
   for (size_t i = 0; i < ops.size(); ++i) {
     const ImportOp& op = ops[i];
@@ -162,8 +164,10 @@ int cmd_import(Session& s) {
     req.method = "PUT";
     req.path = keys_path(op.key);
     std::vector<std::pair<std::string, std::string>> form, query;
-    if (op.dir) query.emplace_back("dir", "true");
-    else form.emplace_back("value", op.value);
+    if (op.dir)
+      query.emplace_back("dir", "true");
+    else
+      form.emplace_back("value", op.value);
     // Create only: an import never overwrites what is already there.
     query.emplace_back("prevExist", "false");
     if (op.ttl > 0) form.emplace_back("ttl", std::to_string(op.ttl));
@@ -185,9 +189,8 @@ int cmd_import(Session& s) {
     progress.update(i + 1, ops.size());
   }
   progress.finish();
-  err("imported " + std::to_string(created) + " of " + std::to_string(ops.size()) +
-      " nodes into " + dest + (skipped ? " (" + std::to_string(skipped) + " already there)" : "") +
-      "\n");
+  err("imported " + std::to_string(created) + " of " + std::to_string(ops.size()) + " nodes into " +
+      dest + (skipped ? " (" + std::to_string(skipped) + " already there)" : "") + "\n");
   return kExitSuccess;
 }
 
