@@ -508,16 +508,23 @@ util::Status Server::start() {
     tcp::resolver resolver(impl_->ioc);
     auto results = resolver.resolve(host, port, ec);
     if (ec || results.empty()) return util::Status::io_error("resolve " + url + ": " + ec.message());
+    // Like Go's net.Listen, a name such as "localhost" listens on its IPv4 address when it has one.
+    tcp::endpoint chosen = results.begin()->endpoint();
     for (const auto& r : results) {
+      if (r.endpoint().address().is_v4()) {
+        chosen = r.endpoint();
+        break;
+      }
+    }
+    {
       auto acc = std::make_unique<tcp::acceptor>(impl_->ioc);
-      const tcp::endpoint ep = r.endpoint();
+      const tcp::endpoint ep = chosen;
       acc->open(ep.protocol(), ec);
       if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
       if (!ec) acc->bind(ep, ec);
       if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
       if (ec) return util::Status::io_error("listen " + url + ": " + ec.message());
       impl_->acceptors.push_back(std::move(acc));
-      break;
     }
   }
   for (size_t i = 0; i < impl_->acceptors.size(); ++i) impl_->do_accept(i);
