@@ -7,6 +7,7 @@ if [ ! -d "$SHARED" ]; then
   echo "run_shared: $SHARED not found, skipped"
   exit 0
 fi
+SHARED=$(cd "$SHARED" && pwd)
 cd "$(dirname "$0")/.."
 T='bin/arbor --name default --data-dir {data_dir} --listen-client-urls http://127.0.0.1:{client_port} --advertise-client-urls http://127.0.0.1:{client_port} --listen-peer-urls http://127.0.0.1:{peer_port} --initial-advertise-peer-urls http://127.0.0.1:{peer_port} --initial-cluster default=http://127.0.0.1:{peer_port}'
 rc=0
