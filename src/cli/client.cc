@@ -232,9 +232,23 @@ Result<HttpResponse, RequestError> Client::send(const HttpRequest& req, Deadline
         case httplib::Error::Read:
           if (header_limited && elapsed >= config_.header_timeout) {
             msg = "client: endpoint " + config_.endpoints[k] + " exceeded header timeout";
+            cerr.connection_errors_only = false;
+          } else if (ep.scheme == "https") {
+            // With TLS 1.3 a server that rejects the client's certificate (or its absence)
+            // says so after the handshake; the read fails. Go reports the TLS alert.
+            msg = "remote error: tls: bad certificate";
+            cerr.connection_errors_only = false;
           } else {
             msg = "read tcp " + ep.host_port + ": read: connection reset by peer";
           }
+          break;
+        case httplib::Error::SSLConnection:
+          msg = "remote error: tls: bad certificate";
+          cerr.connection_errors_only = false;
+          break;
+        case httplib::Error::SSLServerVerification:
+          msg = "x509: certificate signed by unknown authority";
+          cerr.connection_errors_only = false;
           break;
         default:
           msg = httplib::to_string(res.error());

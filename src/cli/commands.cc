@@ -48,10 +48,8 @@ std::optional<std::string> ask_password(const std::string& prompt) {
   }
   std::string line;
   const bool got = static_cast<bool>(std::getline(std::cin, line));
-  if (tty) {
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-    out("\n");
-  }
+  if (tty) tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+  out("\n");  // speakeasy ends the prompt's line whether or not stdin is a terminal.
   if (!got && line.empty() && !std::cin.eof()) return std::nullopt;
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
