@@ -111,10 +111,15 @@ bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeou
 // One server process on free loopback ports, killed (only it) when destroyed.
 class Server {
  public:
-  Server() {
+  // With `tls` (a directory holding ca.pem, server.pem, server.key) the real etcd serves https
+  // and requires client certificates.
+  explicit Server(const std::string& tls = "") {
     const char* forced = std::getenv("ARBORCTL_TEST_SERVER");
     const std::string want = forced ? forced : "";
-    if (want == "arbor" || (want.empty() && access("bin/arbor", X_OK) == 0)) {
+    if (!tls.empty()) {
+      if (access("/usr/bin/etcd", X_OK) != 0) return;
+      kind_ = "etcd";
+    } else if (want == "arbor" || (want.empty() && access("bin/arbor", X_OK) == 0)) {
       kind_ = "bin/arbor";
     } else if (access("/usr/bin/etcd", X_OK) == 0) {
       kind_ = "etcd";
@@ -122,7 +127,7 @@ class Server {
       return;
     }
     const int cport = FreePort(), pport = FreePort();
-    url_ = "http://127.0.0.1:" + std::to_string(cport);
+    url_ = (tls.empty() ? "http://127.0.0.1:" : "https://127.0.0.1:") + std::to_string(cport);
     const std::string peer = "http://127.0.0.1:" + std::to_string(pport);
     char tmpl[] = "/tmp/arborctl-test-XXXXXX";
     dir_ = mkdtemp(tmpl);
@@ -144,6 +149,13 @@ class Server {
                                      "--log-level",
                                      "error"};
     if (kind_ == "etcd") argv.push_back("--enable-v2=true");
+    if (!tls.empty()) {
+      argv.insert(argv.end(),
+                  {"--cert-file", tls + "/server.pem", "--key-file", tls + "/server.key",
+                   "--trusted-ca-file", tls + "/ca.pem", "--client-cert-auth"});
+      ready_args_ = {"--ca-file",         tls + "/ca.pem", "--cert-file",
+                     tls + "/client.pem", "--key-file",    tls + "/client.key"};
+    }
     pid_ = fork();
     if (pid_ == 0) {
       const int null = open("/dev/null", O_WRONLY);
@@ -155,11 +167,10 @@ class Server {
       execv(args[0], args.data());
       _exit(127);
     }
-    ready_ = WaitFor(
-        [&] {
-          return Exec({"bin/arborctl", "--no-sync", "--endpoints", url_, "ls", "/"}).rc == 0;
-        },
-        std::chrono::seconds(15));
+    std::vector<std::string> probe = {"bin/arborctl", "--no-sync", "--endpoints", url_};
+    probe.insert(probe.end(), ready_args_.begin(), ready_args_.end());
+    probe.insert(probe.end(), {"ls", "/"});
+    ready_ = WaitFor([&] { return Exec(probe).rc == 0; }, std::chrono::seconds(15));
   }
   ~Server() {
     if (pid_ > 0) {
@@ -174,6 +185,7 @@ class Server {
 
  private:
   std::string kind_, url_, dir_;
+  std::vector<std::string> ready_args_;  // TLS flags for the readiness probe.
   pid_t pid_ = -1;
   bool ready_ = false;
 };
@@ -435,6 +447,55 @@ TEST(ArborctlAuthTest, EnableGrantRevokeDisable) {
   ExpectOutcome(ctl({"-u", "root:rootpw", "auth", "disable"}), 0, "Authentication Disabled\n");
   ExpectOutcome(ctl({"user", "remove", "alice"}), 0, "User alice removed\n");
   ExpectOutcome(ctl({"role", "remove", "app"}), 0, "Role app removed\n");
+}
+
+}  // namespace
+
+namespace {
+
+// Makes a CA, a server certificate for 127.0.0.1 and a client certificate (CN root) in `dir`.
+bool MakeCertificates(const std::string& dir) {
+  const std::string script =
+      "cd " + dir +
+      " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2"
+      " -subj /CN=test-ca"
+      " && openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr"
+      " -subj /CN=127.0.0.1"
+      " && printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n' > ext.cnf"
+      " && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+      " -out server.pem -days 2 -extfile ext.cnf"
+      " && openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=root"
+      " && printf 'extendedKeyUsage=clientAuth\\n' > cext.cnf"
+      " && openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+      " -out client.pem -days 2 -extfile cext.cnf";
+  return std::system(("(" + script + ") >/dev/null 2>&1").c_str()) == 0;
+}
+
+// TLS runs against the real etcd (https client URLs with --client-cert-auth).
+TEST(ArborctlTlsTest, CertificatesFromFlagsOrEnvironment) {
+  if (access("bin/arborctl", X_OK) != 0) GTEST_SKIP() << "bin/arborctl not built";
+  char tmpl[] = "/tmp/arborctl-tls-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  if (!MakeCertificates(dir)) GTEST_SKIP() << "openssl could not make certificates";
+  {
+    Server server(dir);
+    if (!server.ready()) GTEST_SKIP() << "no TLS server could be started";
+    std::cerr << "[ server   ] " << server.kind() << " at " << server.url() << "\n";
+    ExpectOutcome(Exec({"bin/arborctl", "--endpoints", server.url(), "--ca-file", dir + "/ca.pem",
+                        "--cert-file", dir + "/client.pem", "--key-file", dir + "/client.key",
+                        "set", "/tls", "secure"}),
+                  0, "secure\n");
+    ExpectOutcome(
+        Exec({"bin/arborctl", "--endpoints", server.url(), "get", "/tls"},
+             {"ETCDCTL_CA_FILE=" + dir + "/ca.pem", "ETCDCTL_CERT_FILE=" + dir + "/client.pem",
+              "ETCDCTL_KEY_FILE=" + dir + "/client.key"}),
+        0, "secure\n");
+    const std::string unknown = "x509: certificate signed by unknown authority";
+    ExpectOutcome(Exec({"bin/arborctl", "--endpoints", server.url(), "get", "/tls"}), 4, "",
+                  "Error:  client: etcd cluster is unavailable or misconfigured; error #0: " +
+                      unknown + "\n\nerror #0: " + unknown + "\n\n");
+  }
+  std::system(("rm -rf " + dir).c_str());
 }
 
 }  // namespace
