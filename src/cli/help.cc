@@ -32,7 +32,7 @@ USAGE:
    etcdctl import [command options] <file.json> [dir]
 
 OPTIONS:
-   --progress  show a progress bar on stderr even when it is not a terminal
+   --progress       show a progress bar on stderr even when it is not a terminal
    --skip-existing  leave keys that already exist (resume an interrupted import)
    
 )"},

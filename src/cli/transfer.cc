@@ -156,7 +156,11 @@ int cmd_import(Session& s) {
   const std::string dest = s.args.size() > 1 ? s.args[1] : key_or_root(*root);
   const std::vector<ImportOp> ops = plan_import(*root, dest);
   const bool skip_existing = s.flags->get_bool("skip-existing");
-  Progress progress(s.flags->get_bool("progress") || isatty(STDERR_FILENO), STDERR_FILENO, "keys");
+  // The bar goes to stderr when it is a terminal (or with --progress), else to stdout when
+  // that is one: import writes nothing else to stdout.
+  const bool on_stderr = s.flags->get_bool("progress") || isatty(STDERR_FILENO);
+  Progress progress(on_stderr || isatty(STDOUT_FILENO), on_stderr ? STDERR_FILENO : STDOUT_FILENO,
+                    "keys");
   size_t created = 0, skipped = 0;
   for (size_t i = 0; i < ops.size(); ++i) {
     const ImportOp& op = ops[i];
