@@ -257,7 +257,7 @@ Result<HttpResponse, RequestError> Client::send(const HttpRequest& req, Deadline
       cerr.errors.push_back(msg);
       continue;
     }
-    if (res->status / 100 == 5) {
+    if (res->status / 100 == 5 && !req.any_status) {
       cerr.connection_errors_only = false;
       if (res->status == 500 || res->status == 503)
         cerr.errors.push_back("client: etcd member " + config_.endpoints[k] + " has no leader");

@@ -37,7 +37,8 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> query;  // Encoded sorted, as Go's Values.
   std::string body;
   std::string content_type;
-  bool wait = false;  // A long poll: no header timeout.
+  bool wait = false;        // A long poll: no header timeout.
+  bool any_status = false;  // Return a 5xx as a response instead of trying the next endpoint.
   // Called as the response body arrives with (bytes so far, Content-Length or 0).
   std::function<void(uint64_t, uint64_t)> progress;
 };

@@ -690,6 +690,7 @@ int cmd_cluster_health(Session& s) {
         Client hc(cfg);
         HttpRequest req;
         req.path = "/health";
+        req.any_status = true;  // A plain http.Client: a 503 still carries {"health":"false"}.
         auto r = hc.send(req, std::nullopt);
         if (!r.ok()) {
           const std::string e = r.error().errors.empty() ? r.error().text() : r.error().errors[0];
