@@ -1269,6 +1269,11 @@ int run(const std::vector<std::string>& argv) {
     err(*e + "\n");
     return kExitBadArgs;
   }
+  if (auto e = global.check_forms()) {
+    out(*e + "\n" + *help_for(""));
+    err(*e + "\n");
+    return kExitBadArgs;
+  }
   if (global.get_bool("help")) return show_help("");
   if (global.get_bool("version")) {
     out(kVersionText);
@@ -1307,7 +1312,9 @@ int run(const std::vector<std::string>& argv) {
   std::vector<FlagSpec> specs = cmd->flags;
   specs.push_back({"help, h", FlagType::kBool});
   FlagSet flags(specs);
-  if (auto e = flags.parse(reorder_args(specs, rest))) {
+  auto parse_error = flags.parse(reorder_args(specs, rest));
+  if (!parse_error) parse_error = flags.check_forms();
+  if (auto e = parse_error) {
     out("Incorrect Usage: " + *e + "\n\n" + help_for(name).value_or(""));
     err(*e + "\n");
     return kExitBadArgs;

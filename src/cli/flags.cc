@@ -1,5 +1,6 @@
 #include "cli/flags.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -50,7 +51,21 @@ bool valid_value(FlagType type, std::string_view v) {
 
 }  // namespace
 
-FlagSet::FlagSet(std::vector<FlagSpec> specs) : specs_(std::move(specs)), values_(specs_.size()) {}
+FlagSet::FlagSet(std::vector<FlagSpec> specs)
+    : specs_(std::move(specs)), values_(specs_.size()), used_(specs_.size()) {}
+
+std::optional<std::string> FlagSet::check_forms() const {
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    std::string first;
+    for (const std::string& name : names_of(specs_[i])) {
+      const auto& used = used_[i];
+      if (std::find(used.begin(), used.end(), name) == used.end()) continue;
+      if (!first.empty()) return "Cannot use two forms of the same flag: " + name + " " + first;
+      first = name;
+    }
+  }
+  return std::nullopt;
+}
 
 int FlagSet::find(std::string_view name) const {
   for (size_t i = 0; i < specs_.size(); ++i) {
@@ -69,11 +84,14 @@ std::optional<std::string> FlagSet::set(int i, std::string_view flag, std::strin
     return "invalid value " + go_quote(value) + " for flag -" + std::string(flag) + ": parse error";
   }
   values_[static_cast<size_t>(i)].emplace_back(value);
+  used_[static_cast<size_t>(i)].emplace_back(flag);
   return std::nullopt;
 }
 
 std::optional<std::string> FlagSet::parse(const std::vector<std::string>& args) {
   args_.clear();
+  for (auto& v : values_) v.clear();
+  for (auto& u : used_) u.clear();
   size_t i = 0;
   while (i < args.size()) {
     const std::string& s = args[i];

@@ -39,6 +39,10 @@ class FlagSet {
   // "invalid value \"abc\" for flag -ttl: parse error".
   std::optional<std::string> parse(const std::vector<std::string>& args);
 
+  // urfave/cli's normalizeFlags: a flag given under two of its names (-r and --recursive) is
+  // an error, "Cannot use two forms of the same flag: r recursive".
+  std::optional<std::string> check_forms() const;
+
   // Accessors take any of a flag's names. REQUIRES: the name is one of the specs.
   bool get_bool(std::string_view name) const;
   std::string get_string(std::string_view name) const;
@@ -57,6 +61,7 @@ class FlagSet {
 
   std::vector<FlagSpec> specs_;
   std::vector<std::vector<std::string>> values_;  // Per spec: the values given, in order.
+  std::vector<std::vector<std::string>> used_;    // Per spec: the names it was given under.
   std::vector<std::string> args_;                 // Positional arguments after parse().
 };
 

@@ -61,6 +61,14 @@ TEST(FlagSetTest, ErrorsUseGosWords) {
   EXPECT_EQ(f.parse({"---r"}), "bad flag syntax: ---r");
 }
 
+TEST(FlagSetTest, TwoFormsOfOneFlagAreRefused) {
+  FlagSet f(WatchFlags());
+  ASSERT_EQ(f.parse({"-r", "--recursive"}), std::nullopt);
+  EXPECT_EQ(f.check_forms(), "Cannot use two forms of the same flag: r recursive");
+  ASSERT_EQ(f.parse({"-r", "-r"}), std::nullopt);
+  EXPECT_EQ(f.check_forms(), std::nullopt);
+}
+
 TEST(FlagSetTest, IntsAcceptGoBasePrefixes) {
   int64_t v = 0;
   EXPECT_TRUE(parse_go_int("0x10", &v));
