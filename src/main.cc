@@ -5,7 +5,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -16,6 +18,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "server/bootstrap.h"
+#include "server/durable_log.h"
 #include "server/kv_service.h"
 #include "server/membership.h"
 #include "store/store.h"
@@ -39,6 +42,10 @@ struct Config {
   std::string enable_v2 = "true";
   std::string log_level = "info";
   std::string io_threads = "1";
+  std::string wal_dir;
+  std::string snapshot_count = "100000";
+  std::string max_snapshots = "5";
+  std::string max_wals = "5";
 };
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -71,7 +78,11 @@ void usage(FILE* f) {
                "  --cors ORIGINS                       comma-separated CORS origins (default \"*\")\n"
                "  --enable-v2 BOOL                     accepted; the v2 API is always on\n"
                "  --log-level debug|info|warn|error    log level\n"
-               "  --io-threads N                       HTTP I/O threads (default 1)\n");
+               "  --io-threads N                       HTTP I/O threads (default 1)\n"
+               "  --wal-dir DIR                        WAL directory (default DATA-DIR/member/wal)\n"
+               "  --snapshot-count N                   applied entries between snapshots (default 100000)\n"
+               "  --max-snapshots N                    snapshot files to keep, 0 = all (default 5)\n"
+               "  --max-wals N                         WAL files to keep, 0 = all (default 5)\n");
 }
 
 // Returns 0 to go on, otherwise the exit code.
@@ -90,6 +101,10 @@ int parse_flags(int argc, char** argv, Config* c) {
       {"enable-v2", &c->enable_v2},
       {"log-level", &c->log_level},
       {"io-threads", &c->io_threads},
+      {"wal-dir", &c->wal_dir},
+      {"snapshot-count", &c->snapshot_count},
+      {"max-snapshots", &c->max_snapshots},
+      {"max-wals", &c->max_wals},
   };
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -129,6 +144,19 @@ int parse_flags(int argc, char** argv, Config* c) {
   return 0;
 }
 
+// A non-negative decimal flag value, or false.
+bool parse_count(const char* flag, const std::string& s, uint64_t* out) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+  if (s.empty() || s[0] == '-' || *end != '\0' || errno != 0) {
+    std::fprintf(stderr, "arbor: invalid value \"%s\" for flag --%s\n", s.c_str(), flag);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
 void raise_nofile_limit() {
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -164,16 +192,70 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "arbor: %s\n", err.c_str());
     return 1;
   }
-  LOG_INFO("main", "arbor: name %s, member %s, cluster %s, data in memory only (data dir %s unused)",
-           cfg.name.c_str(), server::id_hex(cluster.self_id).c_str(),
-           server::id_hex(cluster.cluster_id).c_str(), cfg.data_dir.c_str());
+  server::DurabilityOptions dopt;
+  uint64_t max_snapshots = 0, max_wals = 0;
+  if (!parse_count("snapshot-count", cfg.snapshot_count, &dopt.snapshot_count) ||
+      !parse_count("max-snapshots", cfg.max_snapshots, &max_snapshots) ||
+      !parse_count("max-wals", cfg.max_wals, &max_wals))
+    return 2;
+  if (dopt.snapshot_count == 0) dopt.snapshot_count = 100000;  // etcd: 0 means the default.
+  dopt.max_snapshots = max_snapshots;
+  dopt.max_wals = max_wals;
 
-  server::KvService kv(std::make_unique<store::Store>(), cluster.self_id);
+  // The data directory: locked for this process, then the newest snapshot and the WAL after it.
+  auto data_dir = server::open_data_dir(cfg.data_dir, cfg.wal_dir);
+  if (!data_dir.ok()) {
+    std::fprintf(stderr, "arbor: cannot use data directory %s: %s\n", cfg.data_dir.c_str(),
+                 data_dir.error().to_string().c_str());
+    return 1;
+  }
+  server::RecoveredState rec;
+  const std::string metadata = "member=" + server::id_hex(cluster.self_id) +
+                               " cluster=" + server::id_hex(cluster.cluster_id);
+  auto log = server::DurableLog::open(*data_dir->wal, *data_dir->snap, metadata, dopt, &rec);
+  if (!log.ok()) {
+    std::fprintf(stderr, "arbor: cannot recover data directory %s: %s\n", cfg.data_dir.c_str(),
+                 log.error().to_string().c_str());
+    return 1;
+  }
+  for (const std::string& r : rec.repairs) LOG_WARN("wal", "%s", r.c_str());
+  if (!rec.fresh && rec.metadata != metadata) {
+    LOG_WARN("main", "data directory %s was created as \"%s\"; starting as \"%s\"",
+             cfg.data_dir.c_str(), rec.metadata.c_str(), metadata.c_str());
+  }
+  LOG_INFO("main", "arbor: name %s, member %s, cluster %s, data dir %s (%s)", cfg.name.c_str(),
+           server::id_hex(cluster.self_id).c_str(), server::id_hex(cluster.cluster_id).c_str(),
+           cfg.data_dir.c_str(),
+           rec.fresh ? "new"
+                     : ("snapshot at " + std::to_string(rec.snapshot.index) + ", " +
+                        std::to_string(rec.entries.size()) + " WAL entries after it")
+                           .c_str());
+
+  // Each start is an election this lone member wins: one term past the last persisted one.
+  const uint64_t term =
+      rec.fresh ? server::KvService::kFirstTerm
+                : std::max<uint64_t>(std::max(rec.hard_state.term, rec.snapshot.term),
+                                     server::KvService::kFirstTerm - 1) + 1;
+  server::KvService kv(std::move(rec.store), cluster.self_id, log->get(), rec.snapshot.index,
+                       term);
+  if (util::Status st = kv.replay(rec.entries); !st.ok()) {
+    std::fprintf(stderr, "arbor: cannot recover data directory %s: %s\n", cfg.data_dir.c_str(),
+                 st.to_string().c_str());
+    return 1;
+  }
+  std::vector<raft::Entry>().swap(rec.entries);
   http::RouterConfig rc;
   rc.cors = split_list(cfg.cors);
   http::Router router(rc, kv, cluster);  // Before start(): it installs the loop's batch hook.
   kv.start();
-  server::bootstrap_store(kv, cluster, "3.4.0");
+  // A new member writes its membership and the cluster version (index 3); a restarted one
+  // publishes its attributes again, as etcd does (one index).
+  const bool bootstrapped = kv.read("/0/version", false, false).ok();
+  if (!bootstrapped) {
+    server::bootstrap_store(kv, cluster, "3.4.0");
+  } else {
+    server::publish_attributes(kv, cluster);
+  }
 
   http::ServerConfig sc;
   sc.listen_urls = split_list(cfg.listen_client_urls);
@@ -195,8 +277,8 @@ int main(int argc, char** argv) {
   srv.run();
   kv.stop();
   waiter.detach();
-  // Parked watchers still hold sessions whose sockets belong to the stopped server; the data is
-  // in memory only, so leave without running those destructors.
+  // Parked watchers still hold sessions whose sockets belong to the stopped server; every
+  // acknowledged write is already in the WAL, so leave without running those destructors.
   std::fflush(nullptr);
   _exit(0);
 }

@@ -320,6 +320,7 @@ void Router::Impl::handle(HttpRequest& req, const ExchangePtr& ex) {
              "etcd_debugging_store_expires_total " + u64(s.expire_count) +
              "\n# TYPE etcd_server_has_leader gauge\netcd_server_has_leader 1\n"
              "# TYPE etcd_server_is_leader gauge\netcd_server_is_leader 1\n";
+    r.body += kv.metrics_text();
     return ex->reply(std::move(r));
   }
   return ex->reply(not_found(common));

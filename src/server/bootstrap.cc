@@ -50,12 +50,18 @@ void bootstrap_store(KvService& kv, const Cluster& cluster, std::string_view clu
     put(kv, "/0/members/" + id_hex(m.id) + "/raftAttributes",
         "{\"peerURLs\":" + string_array(m.peer_urls) + "}", /*create=*/true);
   }
+  publish_attributes(kv, cluster);
+  put(kv, "/0/version", std::string(cluster_version), /*create=*/false);
+}
+
+void publish_attributes(KvService& kv, const Cluster& cluster) {
+  const Member* self = cluster.self();
+  CHECK(self != nullptr, "bootstrap: this member is not in its cluster");
   std::string attrs = "{\"name\":";
   append_quoted(attrs, self->name);
   if (!self->client_urls.empty()) attrs += ",\"clientURLs\":" + string_array(self->client_urls);
   attrs += "}";
   put(kv, "/0/members/" + id_hex(self->id) + "/attributes", attrs, /*create=*/false);
-  put(kv, "/0/version", std::string(cluster_version), /*create=*/false);
 }
 
 }  // namespace arbor::server

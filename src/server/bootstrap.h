@@ -14,4 +14,7 @@ struct Cluster;
 // REQUIRES: `kv` is started and its store is fresh. Blocks until the writes are applied.
 void bootstrap_store(KvService& kv, const Cluster& cluster, std::string_view cluster_version);
 
+// A restarted member's publish: its attributes (name, client URLs) are set again.
+void publish_attributes(KvService& kv, const Cluster& cluster);
+
 }  // namespace arbor::server

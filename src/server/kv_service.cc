@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "server/durable_log.h"
 #include "util/log.h"
 
 namespace arbor::server {
@@ -21,8 +22,41 @@ int64_t KvService::now_ns() {
       .count();
 }
 
-KvService::KvService(std::unique_ptr<store::Store> store, uint64_t id_seed)
-    : store_(std::move(store)), applier_(*store_), next_id_((id_seed << 16) | 1) {}
+KvService::KvService(std::unique_ptr<store::Store> store, uint64_t id_seed, DurableLog* log,
+                     uint64_t applied, uint64_t term)
+    : store_(std::move(store)),
+      applier_(*store_),
+      log_(log),
+      term_(term),
+      next_id_((id_seed << 16) | 1),
+      raft_index_(applied) {
+  conf_.voters.push_back(id_seed);
+}
+
+util::Status KvService::replay(const std::vector<raft::Entry>& entries) {
+  uint64_t index = raft_index();
+  for (const raft::Entry& e : entries) {
+    if (e.index != index + 1) {
+      return util::Status::corruption("WAL entry " + std::to_string(e.index) + " follows " +
+                                      std::to_string(index) + ": entries are missing");
+    }
+    std::optional<Request> req = decode(e.data);
+    if (!req.has_value()) {
+      return util::Status::corruption("WAL entry " + std::to_string(e.index) +
+                                      " does not decode (" + std::to_string(e.data.size()) +
+                                      " bytes)");
+    }
+    // `now` only shapes the views a call returns (their ttl); nobody reads them here.
+    (void)applier_.apply(*req, req->time);
+    index = e.index;
+  }
+  raft_index_.store(index, std::memory_order_release);
+  return util::Status();
+}
+
+std::string KvService::metrics_text() const {
+  return log_ != nullptr ? log_->fsync_histogram().render() : std::string();
+}
 
 KvService::~KvService() { stop(); }
 
@@ -46,7 +80,7 @@ void KvService::stop() {
     if (WriteDone done = waiter_.take(e.id)) {
       done(WriteOutcome{store::Error{store::ErrorCode::kRaftInternal,
                                      "etcdserver: server stopped", 0},
-                        raft_index(), kTerm});
+                        raft_index(), term_});
     }
   }
 }
@@ -67,7 +101,7 @@ void KvService::write(Request req, WriteDone done) {
   if (refused) {
     if (WriteDone d = waiter_.take(req.id))
       d(WriteOutcome{store::Error{store::ErrorCode::kRaftInternal, "etcdserver: server stopped", 0},
-                     raft_index(), kTerm});
+                     raft_index(), term_});
     return;
   }
   queue_cv_.notify_one();
@@ -131,23 +165,49 @@ void KvService::run() {
 }
 
 void KvService::apply_batch(std::deque<Entry>& batch) {
-  // Later: the WAL append and fsync of `batch` go here, before anything is applied or answered.
+  const uint64_t first = raft_index() + 1;
+  if (log_ != nullptr) {
+    // Group commit: the whole batch is appended and covered by one fdatasync before any of it
+    // is applied or answered. The request bytes move into the log entries and are decoded from
+    // there. A failed write or sync stops the process: it is never retried (the page cache may
+    // have dropped the dirty pages, so a retry could report success for lost data).
+    wal_batch_.clear();
+    wal_batch_.reserve(batch.size());
+    uint64_t index = first - 1;
+    for (Entry& e : batch) {
+      wal_batch_.push_back(raft::Entry{term_, ++index, raft::EntryType::kNormal, std::move(e.data)});
+    }
+    const raft::HardState hs{term_, conf_.voters.front(), index};
+    util::Status st = log_->append(wal_batch_, hs);
+    if (st.ok()) st = log_->sync();
+    CHECK(st.ok(), "etcdserver: failed to persist entries %llu..%llu: %s",
+          static_cast<unsigned long long>(first), static_cast<unsigned long long>(index),
+          st.to_string().c_str());
+  }
   std::vector<std::pair<uint64_t, WriteOutcome>> done;
   done.reserve(batch.size());
   {
     std::unique_lock<std::shared_mutex> lock(store_mu_);
     const int64_t now = now_ns();
-    for (Entry& e : batch) {
-      std::optional<Request> req = decode(e.data);
-      CHECK(req.has_value(), "apply loop: undecodable entry of %zu bytes", e.data.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const std::string& data = log_ != nullptr ? wal_batch_[i].data : batch[i].data;
+      std::optional<Request> req = decode(data);
+      CHECK(req.has_value(), "apply loop: undecodable entry of %zu bytes", data.size());
       ApplyResult r = applier_.apply(*req, now);
       const uint64_t ri = raft_index_.fetch_add(1, std::memory_order_acq_rel) + 1;
-      if (e.id != 0) done.emplace_back(e.id, WriteOutcome{std::move(r), ri, kTerm});
+      if (batch[i].id != 0) done.emplace_back(batch[i].id, WriteOutcome{std::move(r), ri, term_});
     }
   }
   if (batch_hook_) batch_hook_();
   for (auto& [id, outcome] : done) {
     if (WriteDone d = waiter_.take(id)) d(std::move(outcome));
+  }
+  if (log_ != nullptr) {
+    // The loop is the store's only writer, so it may read the store without the lock while it
+    // streams a snapshot; writers wait meanwhile (queued), readers do not.
+    util::Status st = log_->maybe_snapshot(*store_, raft_index(), term_, conf_);
+    CHECK(st.ok(), "etcdserver: failed to save snapshot at index %llu: %s",
+          static_cast<unsigned long long>(raft_index()), st.to_string().c_str());
   }
 }
 

@@ -3,10 +3,13 @@
 // loop; plain reads and watches go to the store under its shared lock.
 //
 // The apply loop is the only thread that writes the store. It takes batches of queued entries,
-// (later: appends them to the WAL and fsyncs; later still: runs them through Raft), takes the
-// store's exclusive lock once per batch, applies the entries in order, releases the lock and then
-// completes the waiting requests. It never holds the lock across IO. While TTL keys exist it
-// proposes SYNC{now} about every 500 ms, so expiry happens at a log position.
+// appends them to the WAL and fsyncs once for the whole batch (group commit; later: runs them
+// through Raft), takes the store's exclusive lock once per batch, applies the entries in order,
+// releases the lock and then completes the waiting requests: nothing is acknowledged before the
+// fsync that covers it. It never holds the lock across IO, so reads never wait for a sync. After
+// a batch it takes a snapshot when --snapshot-count entries were applied since the last one.
+// While TTL keys exist it proposes SYNC{now} about every 500 ms, so expiry happens at a log
+// position.
 //
 // Thread-safe: every public method may be called from any thread after start().
 
@@ -20,11 +23,14 @@
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "raft/types.h"
 #include "server/applier.h"
 #include "server/request.h"
 #include "server/waiter.h"
 #include "store/store.h"
+#include "util/status.h"
 
 namespace arbor::server {
 
@@ -38,12 +44,17 @@ struct WriteOutcome {
 // Runs on the apply-loop thread, outside the store lock: it must be quick (post elsewhere).
 using WriteDone = std::function<void(WriteOutcome)>;
 
+class DurableLog;
+
 class KvService {
  public:
-  static constexpr uint64_t kTerm = 2;  // A lone member's term after its first election.
+  static constexpr uint64_t kFirstTerm = 2;  // A lone member's term after its first election.
 
-  // Takes ownership of `store`. `id_seed` makes request ids unique per member.
-  KvService(std::unique_ptr<store::Store> store, uint64_t id_seed);
+  // Takes ownership of `store`. `id_seed` makes request ids unique per member. With `log`
+  // (not owned; outlives this) every batch is made durable before it is applied; without it
+  // the data lives in memory only (tests). `applied` is the raft index the store is at.
+  KvService(std::unique_ptr<store::Store> store, uint64_t id_seed, DurableLog* log = nullptr,
+            uint64_t applied = 0, uint64_t term = kFirstTerm);
   ~KvService();
   KvService(const KvService&) = delete;
   KvService& operator=(const KvService&) = delete;
@@ -52,6 +63,11 @@ class KvService {
   // the waiting requests are completed (the HTTP layer flushes watch events there).
   // REQUIRES: called before start(), or while no write is in flight.
   void set_batch_hook(std::function<void()> hook) { batch_hook_ = std::move(hook); }
+
+  // Applies entries recovered from the WAL, in order, with no waiters. REQUIRES: before start();
+  // entries follow `applied` without a gap. A gap or an undecodable entry is an error naming
+  // its index (the caller refuses to start).
+  [[nodiscard]] util::Status replay(const std::vector<raft::Entry>& entries);
 
   // Starts the apply loop (and its SYNC ticker).
   void start();
@@ -81,9 +97,12 @@ class KvService {
   uint64_t current_index();
   // Every applied entry (failed writes, QGETs and SYNCs too) moves the raft index.
   uint64_t raft_index() const { return raft_index_.load(std::memory_order_acquire); }
-  uint64_t raft_term() const { return kTerm; }
+  uint64_t raft_term() const { return term_; }
 
   static int64_t now_ns();
+
+  // Metrics the loop owns (the WAL fsync histogram), in Prometheus text; "" without a log.
+  std::string metrics_text() const;
 
  private:
   struct Entry {
@@ -97,6 +116,10 @@ class KvService {
   std::unique_ptr<store::Store> store_;  // Owned; written by the loop thread only.
   std::shared_mutex store_mu_;           // Readers shared, the loop exclusive per batch.
   Applier applier_;
+  DurableLog* log_ = nullptr;                   // Not owned; null: memory only.
+  std::vector<raft::Entry> wal_batch_;          // Reused by the loop for each batch.
+  raft::ConfState conf_;                        // This member alone, until clusters.
+  uint64_t term_;  // Each start is an election a lone member wins: the last term + 1.
   Waiter<WriteDone> waiter_;
 
   std::mutex queue_mu_;

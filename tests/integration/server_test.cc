@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <future>
 #include <string>
@@ -50,9 +51,13 @@ class ServerTest : public ::testing::Test {
     const int peer = FreePort();
     const std::string client = "http://127.0.0.1:" + std::to_string(port_);
     const std::string peer_url = "http://127.0.0.1:" + std::to_string(peer);
+    char dir[] = "/tmp/arbor-it-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+    const std::string data_dir = dir_ + "/data";
     pid_ = fork();
     if (pid_ == 0) {
-      execl("bin/arbor", "bin/arbor", "--name", "default", "--data-dir", "/tmp/arbor-it",
+      execl("bin/arbor", "bin/arbor", "--name", "default", "--data-dir", data_dir.c_str(),
             "--listen-client-urls", client.c_str(), "--advertise-client-urls", client.c_str(),
             "--listen-peer-urls", peer_url.c_str(), "--initial-advertise-peer-urls",
             peer_url.c_str(), "--initial-cluster", ("default=" + peer_url).c_str(),
@@ -73,6 +78,7 @@ class ServerTest : public ::testing::Test {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
     }
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
   httplib::Result Put(const std::string& path, const std::string& form) {
@@ -87,6 +93,7 @@ class ServerTest : public ::testing::Test {
   }
 
   int port_ = 0;
+  std::string dir_;  // The member's data directory, removed at the end.
   pid_t pid_ = -1;
   std::unique_ptr<httplib::Client> cli_;
 };
