@@ -13,3 +13,7 @@ if(TARGET integration_test)
   target_link_libraries(integration_test PRIVATE cpp-httplib)
   add_dependencies(integration_test arbor)
 endif()
+
+# The web UI (web/) compiled into arbor_http: cmake/web_assets.cmake generates
+# ${CMAKE_BINARY_DIR}/generated/web_assets.cc behind src/http/web_assets.h (docs/web_ui.md).
+include(${CMAKE_SOURCE_DIR}/cmake/web_assets.cmake)

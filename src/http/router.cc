@@ -14,6 +14,7 @@
 #include "http/form.h"
 #include "http/json.h"
 #include "http/keys_request.h"
+#include "http/web_assets.h"
 #include "server/kv_service.h"
 #include "server/membership.h"
 #include "store/store.h"
@@ -224,6 +225,7 @@ struct Router::Impl {
   void serve_members(HttpRequest& req, const ExchangePtr& ex, const std::string& common);
   void serve_stats(HttpRequest& req, const ExchangePtr& ex, const std::string& common);
   void serve_health(HttpRequest& req, const ExchangePtr& ex, const std::string& common);
+  void serve_ui(HttpRequest& req, const ExchangePtr& ex, const std::string& common);
   std::string self_stats() const;
 
   RouterConfig config;
@@ -323,7 +325,31 @@ void Router::Impl::handle(HttpRequest& req, const ExchangePtr& ex) {
     r.body += kv.metrics_text();
     return ex->reply(std::move(r));
   }
+  if (p == "/ui" || p.compare(0, 4, "/ui/") == 0) return serve_ui(req, ex, common);
   return ex->reply(not_found(common));
+}
+
+// The web UI (docs/web_ui.md): /ui -> /ui/, /ui/<file> -> the file compiled in from web/.
+void Router::Impl::serve_ui(HttpRequest& req, const ExchangePtr& ex, const std::string& common) {
+  if (req.method != "GET" && req.method != "HEAD")
+    return ex->reply(method_not_allowed(common, "GET, HEAD"));
+  HttpResponse r;
+  r.headers = common;
+  r.omit_body = req.method == "HEAD";
+  if (req.path == "/ui") {
+    r.status = 301;
+    r.add_header("Location", req.raw_query.empty() ? "/ui/" : "/ui/?" + req.raw_query);
+    return ex->reply(std::move(r));
+  }
+  // The lookup is exact (the router has already redirected unclean paths), so "../" never
+  // leaves web/.
+  const WebAsset* asset = find_web_asset(std::string_view(req.path).substr(4));
+  if (asset == nullptr) return ex->reply(not_found(common));
+  r.add_header("Content-Type", asset->content_type);
+  r.add_header("X-Content-Type-Options", "nosniff");
+  r.add_header("Cache-Control", "no-cache");
+  r.body.assign(asset->body);
+  return ex->reply(std::move(r));
 }
 
 void Router::Impl::serve_keys(HttpRequest& req, const ExchangePtr& ex, const std::string& common) {

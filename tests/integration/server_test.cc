@@ -224,4 +224,48 @@ TEST_F(ServerTest, UncleanPathRedirects) {
   EXPECT_EQ(r->get_header_value("Location"), "/v2/keys/a/b?x=1");
 }
 
+// The web UI compiled in from web/ (docs/web_ui.md): /ui redirects, files carry their type, an
+// unknown file is etcd's plain 404, and every path outside /ui/ keeps etcd's answer.
+TEST_F(ServerTest, WebUiIsServedFromTheBinary) {
+  auto redirect = cli_->Get("/ui?api=x");
+  ASSERT_TRUE(redirect);
+  EXPECT_EQ(redirect->status, 301);
+  EXPECT_EQ(redirect->get_header_value("Location"), "/ui/?api=x");
+  EXPECT_EQ(cli_->Get("/ui")->get_header_value("Location"), "/ui/");
+
+  auto index = cli_->Get("/ui/");
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->status, 200);
+  EXPECT_EQ(index->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(index->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_NE(index->body.find("Content-Security-Policy"), std::string::npos);
+  EXPECT_EQ(cli_->Get("/ui/index.html")->body, index->body);
+
+  auto js = cli_->Get("/ui/app.js");
+  EXPECT_EQ(js->status, 200);
+  EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_NE(js->body.find("import"), std::string::npos);
+  EXPECT_EQ(cli_->Get("/ui/style.css")->get_header_value("Content-Type"), "text/css; charset=utf-8");
+
+  auto head = cli_->Head("/ui/app.js");
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->get_header_value("Content-Length"), std::to_string(js->body.size()));
+  EXPECT_TRUE(head->body.empty());
+
+  for (const char* path : {"/ui/nope.js", "/ui/web/app.js", "/ui/app.js/", "/uix", "/ui.js"}) {
+    auto r = cli_->Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 404) << path;
+    EXPECT_EQ(r->body, "404 page not found\n") << path;
+  }
+  // ".." is cleaned by the router's redirect first, and the lookup is exact: nothing escapes web/.
+  auto dots = cli_->Get("/ui/../CMakeLists.txt");
+  EXPECT_EQ(dots->status, 301);
+  EXPECT_EQ(dots->get_header_value("Location"), "/CMakeLists.txt");
+
+  auto post = cli_->Post("/ui/app.js", "x", "text/plain");
+  EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(post->get_header_value("Allow"), "GET, HEAD");
+}
+
 }  // namespace
