@@ -28,8 +28,9 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
 
-# Unit and integration tests (ctest), then the shared conformance suites when ../shared is here.
-test: deps build unit conformance
+# Unit and integration tests (ctest), the shared conformance suites when ../shared is here, and
+# the web UI's end-to-end tests in headless Chromium.
+test: deps build unit conformance ui-test
 
 unit:
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
@@ -85,16 +86,30 @@ fuzz: deps
 clean:
 	rm -rf $(BUILD) build-asan build-tsan build-fuzz bin
 
-# The web UI's end-to-end tests (tests/ui/, see docs/web_ui.md): installs Debian's chromium (and
-# etcd, the stand-in when bin/arbor does not serve /ui/) if missing, the pinned playwright-core from
-# tests/ui/package-lock.json (no browser download), then drives the page in headless Chromium.
-.PHONY: ui-test
-ui-test:
-	@missing=$$(for p in chromium etcd-server nodejs g++ cmake; do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  echo "ui-test: installing$$(echo $$missing | tr '\n' ' ')"; \
+# The web UI's end-to-end tests (tests/ui/, see docs/web_ui.md) against bin/arbor, which serves the
+# page itself: installs Debian's chromium (and etcd, which the multi-member cluster view test runs)
+# if missing, Node.js and npm if missing, the pinned playwright-core from tests/ui/package-lock.json
+# (`npm ci`, again only when the lockfile changed; no browser download), then drives the page in
+# headless Chromium. Screenshots go to $(BUILD)/ui-screenshots; `make ui-screenshots` rewrites
+# docs/screenshots/ instead.
+.PHONY: ui-test ui-deps ui-screenshots
+ui-deps:
+	@missing=$$(for p in chromium etcd-server; do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$(echo $$missing)" ]; then \
+	  echo "ui-test: installing $$(echo $$missing)"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "ui-test: run as root to install packages" >&2; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi; \
+	v=$$(node -p 'process.versions.node.split(".")[0]'); \
+	if [ "$$v" -lt 20 ]; then echo "ui-test: playwright-core 1.64.1 needs Node.js >= 20, this is $$(node --version)" >&2; exit 1; fi
+	@cd tests/ui && if ! cmp -s package-lock.json node_modules/.arbor-lockfile; then \
+	  npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.arbor-lockfile; \
 	fi
-	@cd tests/ui && npm ci --no-audit --no-fund --loglevel=error >/dev/null
-	@node tests/ui/run.mjs
+
+ui-test: ui-deps build
+	@UI_SCREENSHOT_DIR=$(BUILD)/ui-screenshots node tests/ui/run.mjs
+
+ui-screenshots: ui-deps build
+	@ARBOR_UPDATE_SCREENSHOTS=1 node tests/ui/run.mjs

@@ -13,6 +13,23 @@ import { startStaticServer } from './static_server.mjs';
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const arborBin = path.join(repo, 'bin/arbor');
 
+// Every server process the tests started, so that none outlives the runner: on exit (or Ctrl-C)
+// the ones still running are killed by their PID.
+const children = new Set();
+function track(proc) {
+  children.add(proc);
+  proc.on('exit', () => children.delete(proc));
+  return proc;
+}
+function killChildren() {
+  for (const p of children) {
+    try { process.kill(p.pid, 'SIGKILL'); } catch {}
+  }
+  children.clear();
+}
+process.on('exit', killChildren);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killChildren(); process.exit(130); });
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -92,10 +109,10 @@ export class EtcdCluster {
     const initial = c.members.map((m) => `${m.name}=${m.peer}`).join(',');
     for (const m of c.members) {
       const log = fs.openSync(path.join(c.dataDir, `${m.name}.log`), 'a');
-      m.proc = spawn('etcd', ['--enable-v2=true', '--name', m.name, '--data-dir', path.join(c.dataDir, m.name),
+      m.proc = track(spawn('etcd', ['--enable-v2=true', '--name', m.name, '--data-dir', path.join(c.dataDir, m.name),
         '--listen-client-urls', m.client, '--advertise-client-urls', m.client,
         '--listen-peer-urls', m.peer, '--initial-advertise-peer-urls', m.peer,
-        '--initial-cluster', initial, '--initial-cluster-token', `ui-${p[0]}`], { stdio: ['ignore', log, log] });
+        '--initial-cluster', initial, '--initial-cluster-token', `ui-${p[0]}`], { stdio: ['ignore', log, log] }));
       m.exited = false;
       m.proc.on('exit', () => { m.exited = true; });
       m.proc.on('error', (e) => { m.exited = true; m.spawnError = e; });
@@ -138,11 +155,11 @@ export class EtcdCluster {
 }
 
 // One cluster member and the URL of the page that talks to it.
-// kind: 'arbor' (bin/arbor serves the page), 'etcd' (etcd + static server), or with
-// UI_TEST_SERVER=arbor-static, bin/arbor's API with the page from the static server (for trying
-// the UI against an arbor that does not embed it yet), or etcd-proxy (see below).
+// kind (UI_TEST_SERVER): 'arbor' (the default: bin/arbor serves the page and the API), 'etcd'
+// (real etcd + the static server, cross-origin), 'arbor-static' (bin/arbor's API with the page
+// from the static server), or 'etcd-proxy' (see below).
 export class Server {
-  static async start(want = process.env.UI_TEST_SERVER || 'auto') {
+  static async start(want = process.env.UI_TEST_SERVER || 'arbor') {
     if (want === 'arbor-static' || want === 'etcd-proxy') {
       const s = new Server();
       await s.spawnMember(want === 'arbor-static' ? 'arbor' : 'etcd');
@@ -153,13 +170,15 @@ export class Server {
       s.pageBase = `http://127.0.0.1:${s.static.address().port}`;
       return s;
     }
-    if (want !== 'etcd' && fs.existsSync(arborBin)) {
+    if (want === 'arbor') {
+      if (!fs.existsSync(arborBin)) throw new Error(`${arborBin} is not built (make build), or set UI_TEST_SERVER=etcd`);
       const s = new Server();
       await s.spawnMember('arbor');
       if (await httpOk(`${s.api}/ui/`)) return s;
       await s.stop();
-      if (want === 'arbor') throw new Error('bin/arbor does not serve /ui/');
+      throw new Error('bin/arbor does not serve /ui/');
     }
+    if (want !== 'etcd') throw new Error(`UI_TEST_SERVER=${want}: expected arbor, etcd, arbor-static or etcd-proxy`);
     const s = new Server();
     await s.spawnMember('etcd');
     s.static = await startStaticServer(0);
@@ -183,7 +202,7 @@ export class Server {
     if (kind === 'etcd') args.push('--enable-v2=true');
     const bin = kind === 'etcd' ? 'etcd' : arborBin;
     const log = fs.openSync(path.join(this.dataDir, 'server.log'), 'a');
-    this.proc = spawn(bin, args, { stdio: ['ignore', log, log] });
+    this.proc = track(spawn(bin, args, { stdio: ['ignore', log, log] }));
     this.exited = false;
     this.proc.on('exit', () => { this.exited = true; });
     // A binary that cannot start (missing, not executable) fails the wait below, not the runner.

@@ -2,8 +2,10 @@
 // /usr/bin/chromium; nothing downloads a browser). Each test is a short story a user could tell.
 //
 //   node tests/ui/run.mjs [name-substring]     (or: make ui-test)
-// UI_TEST_SERVER=etcd|arbor forces the server; by default bin/arbor when it serves /ui/, else etcd.
-// Screenshots of the main views go to docs/screenshots/.
+// The server is bin/arbor, which serves the page itself (UI_TEST_SERVER=etcd|etcd-proxy|arbor-static
+// for the others, see lib.mjs). Screenshots of the main views go to UI_SCREENSHOT_DIR (default
+// build/ui-screenshots), so a run leaves the git tree clean; ARBOR_UPDATE_SCREENSHOTS=1 writes them
+// to docs/screenshots/ instead (the ones README.md and docs/web_ui.md show).
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,7 +14,9 @@ import { chromium } from 'playwright-core';
 import { Server, Client, EtcdCluster, eventually, sleep, repo } from './lib.mjs';
 import { checkEmbeddedAssets } from './assets_check.mjs';
 
-const shots = path.join(repo, 'docs/screenshots');
+const updateDocs = process.env.ARBOR_UPDATE_SCREENSHOTS === '1';
+const shots = updateDocs ? path.join(repo, 'docs/screenshots')
+  : path.resolve(process.env.UI_SCREENSHOT_DIR || path.join(repo, 'build/ui-screenshots'));
 fs.mkdirSync(shots, { recursive: true });
 const only = process.argv[2];
 const kTestTimeoutMs = 90000;
@@ -370,17 +374,45 @@ test('a value holding <script> is shown as text and never runs', async ({ ctx, s
   await shot(page, 'script-as-text.png');
 });
 
-test('the cluster view shows members, health, leader and store counters', async ({ ctx, server }) => {
+test('the cluster view shows the member, the leader, health, stats and store counters', async ({ ctx, server }) => {
+  const c = server.client;
+  const members = (await c.req('GET', '/v2/members')).data.members;
+  eq(members.length, 1, 'one member');
+  const m = members[0];
+  const self = (await c.req('GET', '/v2/stats/self')).data;
+  eq([self.id, self.state, self.leaderInfo.leader], [m.id, 'StateLeader', m.id], '/v2/stats/self: the member leads');
+  const version = (await c.req('GET', '/version')).data;
+
   const page = await open(ctx, server, '#/cluster');
-  await page.waitForSelector('#members tr.member');
   await page.waitForFunction(() => document.querySelector('#members .health')?.textContent === 'healthy');
-  eq(await page.textContent('#members tr.member td'), 'ui', 'member name');
-  assert((await page.textContent('#members tr.member')).includes('leader'), 'leader marked');
-  const sets = Number(await page.textContent('#store-stats [data-name="setsSuccess"] .n'));
-  assert(sets >= 0, 'store counters shown');
-  // It refreshes by itself.
+  const cells = await page.$$eval('#members tr.member', (rs) => rs.map((r) => [...r.children].map((td) => td.textContent)));
+  eq(cells.length, 1, 'one member row');
+  const [name, id, state, health, clientUrls, peerUrls, started, uptime, error] = cells[0];
+  eq([name, id, state, health], ['ui', m.id, '★ leader', 'healthy'], 'name, id, leader, health');
+  eq([clientUrls, peerUrls], [m.clientURLs.join(', '), m.peerURLs.join(', ')], 'URLs');
+  eq(clientUrls, server.api, 'the advertised client URL');
+  assert(started !== '—' && !started.includes('Invalid'), `start time shown (${started})`);
+  assert(/^[0-9.]+(h|m|s|ms|µs)/.test(uptime), `leader uptime shown (${uptime})`);
+  eq(error, '', 'no error');
+  const cards = async () => Object.fromEntries(await page.$$eval('.card', (cs) =>
+    cs.map((c) => [c.querySelector('.l').textContent, c.querySelector('.v').textContent])));
+  eq(await cards(), { members: '1', healthy: '1 / 1', leader: 'ui', 'server version': version.etcdserver,
+    'cluster version': version.etcdcluster }, 'summary cards');
+
+  // The store counters are /v2/stats/store's, all of them, and follow writes by themselves.
+  const stats = (await c.req('GET', '/v2/stats/store')).data;
+  eq(await page.$$eval('#store-stats .counter', (cs) => cs.map((x) => x.dataset.name)), Object.keys(stats), 'counter names');
   const first = await page.textContent('#cluster-updated');
-  await eventually('a refresh', async () => (await page.textContent('#cluster-updated')) !== first, 12000);
+  await c.set('/cluster-view/a', '1');
+  await c.set('/cluster-view/b', '2');
+  await c.req('PUT', '/v2/keys/cluster-view/a?prevValue=nope', { form: { value: 'x' } });
+  const after = (await c.req('GET', '/v2/stats/store')).data;
+  assert(after.setsSuccess >= stats.setsSuccess + 2 && after.compareAndSwapFail >= stats.compareAndSwapFail + 1, 'writes counted');
+  await eventually('the counters to catch up without a reload', async () =>
+    Number(await page.textContent('#store-stats [data-name="setsSuccess"] .n')) === after.setsSuccess &&
+    Number(await page.textContent('#store-stats [data-name="compareAndSwapFail"] .n')) === after.compareAndSwapFail, 12000);
+  assert((await page.textContent('#cluster-updated')) !== first, 'refreshed');
+  await shot(page, 'cluster.png');
 });
 
 test('the cluster view follows three members, and one going away', async ({ ctx }) => {
@@ -392,7 +424,7 @@ test('the cluster view follows three members, and one going away', async ({ ctx 
     eq(await page.locator('#members .badge.leader').count(), 1, 'exactly one leader');
     eq(await page.$$eval('#members tr.member td:first-child', (tds) => tds.map((t) => t.textContent).sort()),
       ['m1', 'm2', 'm3'], 'member names');
-    await shot(page, 'cluster.png');
+    await shot(page, 'cluster-3-etcd.png');
     // A follower that is not the one serving the page goes away; the view notices by itself.
     const leaderName = await page.textContent('#members tr.member:has(.badge.leader) td:first-child');
     const victim = ['m2', 'm3'].find((n) => n !== leaderName);
@@ -404,7 +436,7 @@ test('the cluster view follows three members, and one going away', async ({ ctx 
     }, 20000, 250);
     await eventually('2 of 3 healthy', async () =>
       (await page.textContent('.card:nth-child(2) .v')) === '2 / 3', 15000);
-    await shot(page, 'cluster-member-down.png');
+    await shot(page, 'cluster-3-etcd-member-down.png');
   } finally {
     await cluster.stop();
   }
@@ -514,6 +546,8 @@ try {
   if (selected.some((t) => !t.noBrowser)) {
     server = await Server.start();
     console.log(`server: ${server.description}`);
+    if (updateDocs && server.kind !== 'arbor') throw new Error('ARBOR_UPDATE_SCREENSHOTS=1 needs bin/arbor (the docs show arbor)');
+    console.log(`screenshots: ${path.relative(process.cwd(), shots) || '.'}`);
     profile = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-ui-chromium-'));
     ctx = await chromium.launchPersistentContext(profile, {
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
