@@ -201,6 +201,7 @@ int main(int argc, char** argv) {
   if (dopt.snapshot_count == 0) dopt.snapshot_count = 100000;  // etcd: 0 means the default.
   dopt.max_snapshots = max_snapshots;
   dopt.max_wals = max_wals;
+  dopt.background_snapshots = true;
 
   // The data directory: locked for this process, then the newest snapshot and the WAL after it.
   auto data_dir = server::open_data_dir(cfg.data_dir, cfg.wal_dir);

@@ -1,7 +1,14 @@
 #include "server/durable_log.h"
 
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <csignal>
+#include <cstring>
 
 #include "util/log.h"
 
@@ -25,6 +32,12 @@ Result<std::unique_ptr<DurableLog>, util::Status> DurableLog::open(util::Dir& wa
     return log;
   }
 
+  // A snapshot being written when the process died leaves its temporary file: drop it.
+  if (auto names = snap_dir.list(); names.ok()) {
+    for (const std::string& n : *names) {
+      if (n.size() > 9 && n.compare(n.size() - 9, 9, ".snap.tmp") == 0) (void)snap_dir.remove(n);
+    }
+  }
   // The newest snapshot that checks out (damaged ones are set aside), then the WAL after it.
   auto loaded = log->snapshotter_.load_newest();
   if (loaded.ok()) {
@@ -67,8 +80,16 @@ util::Status DurableLog::sync() {
   return s;
 }
 
+DurableLog::~DurableLog() {
+  if (child_pid_ > 0) (void)reap_child(/*block=*/true);
+}
+
 util::Status DurableLog::maybe_snapshot(const store::Store& store, uint64_t applied,
                                         uint64_t term, const raft::ConfState& conf) {
+  if (child_pid_ > 0) {
+    util::Status s = reap_child(/*block=*/false);
+    if (!s.ok() || child_pid_ > 0) return s;
+  }
   if (applied <= last_snapshot_index_ + options_.snapshot_count) return util::Status();
   const auto start = std::chrono::steady_clock::now();
   const raft::SnapshotMeta meta{applied, term, conf};
@@ -77,27 +98,91 @@ util::Status DurableLog::maybe_snapshot(const store::Store& store, uint64_t appl
   // there. The reverse order would leave a snapshot the WAL cannot be opened at. The store
   // streams straight into the file.
   util::Status s = wal_->save_snapshot({applied, term});
-  if (s.ok()) {
-    s = snapshotter_.save(meta, [&](util::ByteSink& sink) { return store.save(sink); });
-  }
   if (!s.ok()) return s;
-  last_snapshot_index_ = applied;
+  if (options_.background_snapshots) {
+    const int parent = static_cast<int>(::getpid());
+    const pid_t pid = ::fork();
+    if (pid == 0) write_in_child(store, meta, parent);
+    if (pid > 0) {
+      child_pid_ = pid;
+      child_meta_ = meta;
+      child_start_ = start;
+      last_snapshot_pause_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                    std::chrono::steady_clock::now() - start)
+                                    .count();
+      return util::Status();
+    }
+    LOG_WARN("etcdserver", "fork for a background snapshot failed (%s); writing it inline",
+             std::strerror(errno));
+  }
+  s = snapshotter_.save(meta, [&](util::ByteSink& sink) { return store.save(sink); });
+  if (!s.ok()) return s;
+  last_snapshot_pause_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::steady_clock::now() - start)
+                                .count();
+  return finish_snapshot(meta);
+}
+
+void DurableLog::write_in_child(const store::Store& store, const raft::SnapshotMeta& meta,
+                                int parent) {
+  // The child owns nothing of the parent's: it dies with the loop thread that forked it, and
+  // closes the inherited descriptors at once (sockets, the WAL, and the data directory's lock,
+  // which must not outlive the parent). The snap directory is opened by path. No logging here:
+  // another thread may have held the log's lock at the fork.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (static_cast<int>(::getppid()) != parent) ::_exit(3);
+  ::close_range(3, ~0u, 0);
+  util::Status s = snapshotter_.save(meta, [&](util::ByteSink& sink) { return store.save(sink); });
+  if (!s.ok()) {
+    const std::string msg = "snapshot child: " + s.to_string() + "\n";
+    (void)!::write(2, msg.data(), msg.size());
+  }
+  ::_exit(s.ok() ? 0 : 1);
+}
+
+util::Status DurableLog::wait_snapshot() {
+  return child_pid_ > 0 ? reap_child(/*block=*/true) : util::Status();
+}
+
+util::Status DurableLog::reap_child(bool block) {
+  int status = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(child_pid_, &status, block ? 0 : WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r == 0) return util::Status();  // Still writing.
+  child_pid_ = 0;
+  if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return util::Status::io_error("background snapshot at index " +
+                                  std::to_string(child_meta_.index) + " failed (" +
+                                  (r < 0 ? std::string(std::strerror(errno))
+                                         : "child status " + std::to_string(status)) +
+                                  ")");
+  }
+  LOG_INFO("etcdserver", "snapshot at index %llu written in the background in %.1f ms",
+           static_cast<unsigned long long>(child_meta_.index),
+           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                     child_start_)
+               .count());
+  return finish_snapshot(child_meta_);
+}
+
+util::Status DurableLog::finish_snapshot(const raft::SnapshotMeta& meta) {
+  last_snapshot_index_ = meta.index;
   // Keep max_snapshots snapshots, and every WAL segment the oldest of them still needs (so a
   // damaged newest snapshot can fall back to an older one plus the WAL).
-  if (s = snapshotter_.purge(options_.max_snapshots); !s.ok()) return s;
+  util::Status s = snapshotter_.purge(options_.max_snapshots);
+  if (!s.ok()) return s;
   const std::vector<std::string> kept = snapshotter_.names();
-  uint64_t oldest = applied;
+  uint64_t oldest = meta.index;
   for (const std::string& n : kept) {
     // "%016x-%016x.snap": the index is the second field.
     const uint64_t index = std::stoull(n.substr(17, 16), nullptr, 16);
     oldest = std::min(oldest, index);
   }
   s = wal_->release_before(oldest, options_.max_wals);
-  last_snapshot_pause_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                std::chrono::steady_clock::now() - start)
-                                .count();
-  LOG_INFO("etcdserver", "saved snapshot at index %llu (%.1f ms)",
-           static_cast<unsigned long long>(applied),
+  LOG_INFO("etcdserver", "saved snapshot at index %llu (the loop paused %.1f ms)",
+           static_cast<unsigned long long>(meta.index),
            static_cast<double>(last_snapshot_pause_ns_) / 1e6);
   return s;
 }

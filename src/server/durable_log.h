@@ -7,6 +7,7 @@
 //
 // Thread-compatible: the apply loop is its only user.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -30,6 +31,10 @@ struct DurabilityOptions {
   size_t max_snapshots = 5;          // --max-snapshots
   size_t max_wals = 5;               // --max-wals
   uint64_t segment_bytes = 64ull * 1000 * 1000;
+  // Write snapshots from a forked child, which streams its copy-on-write image of the store
+  // while the loop goes on: the loop pauses only for the fork. Only with a real (POSIX) snap
+  // directory; tests on in-memory directories write inline.
+  bool background_snapshots = false;
 };
 
 // What a restart found on disk.
@@ -62,15 +67,21 @@ class DurableLog {
   // Called after applying up to `applied` (of term `term`): takes a snapshot of `store` when
   // more than snapshot_count entries were applied since the last one. REQUIRES: `store` does
   // not change during the call (the apply loop, its only writer, is the caller).
+  // With background_snapshots, the snapshot is finished (files purged) by a later call once
+  // the child is done; a failed child is an error then.
   [[nodiscard]] util::Status maybe_snapshot(const store::Store& store, uint64_t applied,
                                             uint64_t term, const raft::ConfState& conf);
+  // Waits for a background snapshot under way, if any, and finishes it.
+  [[nodiscard]] util::Status wait_snapshot();
 
   uint64_t last_snapshot_index() const { return last_snapshot_index_; }
   // etcd_disk_wal_fsync_duration_seconds: one observation per WAL fdatasync.
   const util::Histogram& fsync_histogram() const { return fsync_seconds_; }
-  // How long the last snapshot held the apply loop (ns); 0 before the first.
+  // How long the last snapshot held the apply loop (ns; with background snapshots, the WAL
+  // marker and the fork); 0 before the first.
   int64_t last_snapshot_pause_ns() const { return last_snapshot_pause_ns_; }
 
+  ~DurableLog();
   DurableLog(const DurableLog&) = delete;
   DurableLog& operator=(const DurableLog&) = delete;
 
@@ -78,11 +89,21 @@ class DurableLog {
   DurableLog(util::Dir& snap_dir, DurabilityOptions options)
       : snapshotter_(snap_dir), options_(options) {}
 
+  // Reaps the snapshot child (waiting for it when `block`) and finishes its snapshot.
+  util::Status reap_child(bool block);
+  // After a snapshot at `meta` is durable: purge old snapshots and WAL segments.
+  util::Status finish_snapshot(const raft::SnapshotMeta& meta);
+  [[noreturn]] void write_in_child(const store::Store& store, const raft::SnapshotMeta& meta,
+                                   int parent);
+
   std::unique_ptr<wal::Wal> wal_;
   snap::Snapshotter snapshotter_;
   DurabilityOptions options_;
   uint64_t last_snapshot_index_ = 0;
   int64_t last_snapshot_pause_ns_ = 0;
+  int child_pid_ = 0;                // A background snapshot under way, or 0.
+  raft::SnapshotMeta child_meta_;    // What that child writes.
+  std::chrono::steady_clock::time_point child_start_;
   util::Histogram fsync_seconds_{"etcd_disk_wal_fsync_duration_seconds",
                                  "The latency distributions of fsync called by WAL.", 0.001, 2, 14};
 };

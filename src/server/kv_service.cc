@@ -146,7 +146,7 @@ void KvService::run() {
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
       queue_cv_.wait_until(lock, next_sync, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
+      if (stopping_) break;
       batch.swap(queue_);
     }
     // Only this thread writes the store, so has_ttl_keys() needs no lock against writers.
@@ -161,6 +161,11 @@ void KvService::run() {
     }
     if (!batch.empty()) apply_batch(batch);
     batch.clear();
+  }
+  // A snapshot still being written in the background is finished before the loop ends.
+  if (log_ != nullptr) {
+    util::Status st = log_->wait_snapshot();
+    if (!st.ok()) LOG_ERROR("etcdserver", "%s", st.to_string().c_str());
   }
 }
 

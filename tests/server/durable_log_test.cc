@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "testutil/mem_dir.h"
 
 namespace arbor::server {
@@ -129,6 +131,66 @@ TEST_F(DurableLogTest, CrashAfterTheMarkerBeforeTheSnapshotFileUsesThePreviousSn
   Open();
   EXPECT_EQ(rec_.snapshot.index, 11u);
   EXPECT_EQ(store_->save_to_string(), before);
+}
+
+// Background snapshots on a real directory: a forked child writes the image while the parent
+// goes on changing its store; the file holds the store as it was at the fork, and the parent
+// finishes (purges) once the child is reaped.
+TEST(DurableLogPosixTest, BackgroundSnapshotHoldsTheStoreAsOfTheFork) {
+  char tmpl[] = "/tmp/arbor-dlog-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string root = tmpl;
+  {
+    auto dd = open_data_dir(root, "");
+    ASSERT_TRUE(dd.ok()) << dd.error().to_string();
+    DurabilityOptions opts;
+    opts.snapshot_count = 100;
+    opts.max_snapshots = 1;
+    opts.background_snapshots = true;
+    RecoveredState rec;
+    auto log = DurableLog::open(*dd->wal, *dd->snap, "m", opts, &rec);
+    ASSERT_TRUE(log.ok()) << log.error().to_string();
+    store::Store& st = *rec.store;
+    uint64_t index = 0;
+    auto write = [&](int n) {
+      std::vector<raft::Entry> es;
+      for (int i = 0; i < n; ++i) {
+        ++index;
+        es.push_back(raft::Entry{1, index, raft::EntryType::kNormal, std::to_string(index)});
+        ASSERT_TRUE(st.set("/1/k" + std::to_string(index), false, "v", {}, kNow).ok());
+      }
+      ASSERT_TRUE((*log)->append(es, raft::HardState{1, 1, index}).ok());
+      ASSERT_TRUE((*log)->sync().ok());
+    };
+    write(150);
+    ASSERT_TRUE((*log)->maybe_snapshot(st, index, 1, raft::ConfState{{1}, {}}).ok());
+    // The parent changes its store at once; the child's image is the copy from the fork.
+    ASSERT_TRUE(st.set("/1/after", false, "x", {}, kNow).ok());
+    ASSERT_TRUE((*log)->wait_snapshot().ok());
+    EXPECT_EQ((*log)->last_snapshot_index(), 150u);
+    // A second one replaces the first (max_snapshots = 1) once reaped.
+    write(150);
+    ASSERT_TRUE((*log)->maybe_snapshot(st, index, 1, raft::ConfState{{1}, {}}).ok());
+    ASSERT_TRUE((*log)->wait_snapshot().ok());
+    EXPECT_EQ((*log)->last_snapshot_index(), 300u);
+    auto names = dd->snap->list();
+    ASSERT_TRUE(names.ok());
+    ASSERT_EQ(names->size(), 1u);
+    EXPECT_EQ((*names)[0], "0000000000000001-000000000000012c.snap");
+  }
+  {
+    // A restart loads it: the store as of index 300 (150 + 1 + 150 sets), nothing after.
+    auto dd = open_data_dir(root, "");
+    ASSERT_TRUE(dd.ok());
+    RecoveredState rec;
+    auto log = DurableLog::open(*dd->wal, *dd->snap, "m", DurabilityOptions{}, &rec);
+    ASSERT_TRUE(log.ok()) << log.error().to_string();
+    EXPECT_EQ(rec.snapshot.index, 300u);
+    EXPECT_TRUE(rec.entries.empty());
+    EXPECT_TRUE(rec.store->get("/1/k300", false, false, kNow).ok());
+    EXPECT_TRUE(rec.store->get("/1/after", false, false, kNow).ok());
+  }
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace
