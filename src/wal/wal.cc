@@ -77,6 +77,7 @@ util::Status Wal::start_segment(const std::string& tmp, const std::string& name)
   if (!s.ok()) return s;
   tail_ = std::move(*file);
   offset_ = 0;
+  zeroed_ = 0;
   buf_.clear();
   append_frame(buf_, RecordType::kCrc, crc_, {});
   if (s = append(RecordType::kMetadata, metadata_); !s.ok()) return s;
@@ -209,6 +210,7 @@ Result<std::unique_ptr<Wal>, util::Status> Wal::open(util::Dir& dir, WalSnapshot
       if (!f.ok()) return f.error();
       w->tail_ = std::move(*f);
       w->offset_ = d.end_offset;
+      w->zeroed_ = d.end_offset;
     }
   }
   if (!found_snapshot) {
@@ -228,9 +230,31 @@ util::Status Wal::append(RecordType type, std::string_view data) {
   return util::Status();
 }
 
+util::Status Wal::zero_ahead(uint64_t end) {
+  if (end <= zeroed_) return util::Status();
+  // Appends land on blocks already written with zeros. On ext4 a write into a merely allocated
+  // (unwritten) extent makes the next fdatasync commit the journal to convert it, about three
+  // times the cost of a plain data write (../shared/bench fsyncbench here: 1.27 ms against
+  // 0.42 ms per append + fdatasync); zeroing a chunk ahead pays that once per chunk. The zeros
+  // lie past the last record, where they read as the clean end of the log.
+  static const std::string zeros(kZeroChunk, '\0');
+  uint64_t from = std::max(zeroed_, offset_);
+  const uint64_t to = std::min(end + kZeroChunk, std::max(end, options_.segment_bytes));
+  while (from < to) {
+    const uint64_t n = std::min<uint64_t>(kZeroChunk, to - from);
+    util::Status s = tail_->write_at(from, std::string_view(zeros.data(), n));
+    if (!s.ok()) return s;
+    from += n;
+  }
+  zeroed_ = to;
+  return util::Status();
+}
+
 util::Status Wal::flush() {
   if (buf_.empty()) return util::Status();
-  util::Status s = tail_->write_at(offset_, buf_);
+  util::Status s = zero_ahead(offset_ + buf_.size());
+  if (!s.ok()) return s;
+  s = tail_->write_at(offset_, buf_);
   if (!s.ok()) return s;
   offset_ += buf_.size();
   buf_.clear();

@@ -92,6 +92,9 @@ class Wal {
   Wal(util::Dir& dir, WalOptions options);
   [[nodiscard]] util::Status append(RecordType type, std::string_view data);
   [[nodiscard]] util::Status flush();
+  // Writes zeros from the tail up to a chunk past `end` (see wal.cc).
+  [[nodiscard]] util::Status zero_ahead(uint64_t end);
+  static constexpr uint64_t kZeroChunk = 1 << 20;
   [[nodiscard]] util::Status cut();
   [[nodiscard]] util::Status start_segment(const std::string& tmp, const std::string& name);
 
@@ -100,6 +103,7 @@ class Wal {
   std::vector<Segment> segments_;    // Oldest first; the last is being appended to.
   std::unique_ptr<util::File> tail_; // The segment being appended to.
   uint64_t offset_ = 0;              // Where the next frame goes in tail_.
+  uint64_t zeroed_ = 0;              // tail_ holds written zeros from offset_ up to here.
   std::string buf_;                  // Frames encoded but not yet written.
   uint32_t crc_ = 0;                 // Running CRC of every record so far.
   std::string metadata_;
