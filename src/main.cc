@@ -46,6 +46,10 @@ struct Config {
   std::string snapshot_count = "100000";
   std::string max_snapshots = "5";
   std::string max_wals = "5";
+  std::string max_request_bytes;      // Empty: http::ServerConfig's default (10 MiB).
+  std::string http_read_header_timeout;
+  std::string http_idle_timeout;
+  std::string max_stream_backlog_bytes;
 };
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -82,7 +86,11 @@ void usage(FILE* f) {
                "  --wal-dir DIR                        WAL directory (default DATA-DIR/member/wal)\n"
                "  --snapshot-count N                   applied entries between snapshots (default 100000)\n"
                "  --max-snapshots N                    snapshot files to keep, 0 = all (default 5)\n"
-               "  --max-wals N                         WAL files to keep, 0 = all (default 5)\n");
+               "  --max-wals N                         WAL files to keep, 0 = all (default 5)\n"
+               "  --max-request-bytes N                request body limit (default 10485760)\n"
+               "  --http-read-header-timeout DURATION  time to send request headers (default 30s)\n"
+               "  --http-idle-timeout DURATION         idle keep-alive connection timeout (default 5m)\n"
+               "  --max-stream-backlog-bytes N         unsent bytes before a stream watcher is dropped (default 1048576)\n");
 }
 
 // Returns 0 to go on, otherwise the exit code.
@@ -105,6 +113,10 @@ int parse_flags(int argc, char** argv, Config* c) {
       {"snapshot-count", &c->snapshot_count},
       {"max-snapshots", &c->max_snapshots},
       {"max-wals", &c->max_wals},
+      {"max-request-bytes", &c->max_request_bytes},
+      {"http-read-header-timeout", &c->http_read_header_timeout},
+      {"http-idle-timeout", &c->http_idle_timeout},
+      {"max-stream-backlog-bytes", &c->max_stream_backlog_bytes},
   };
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -261,6 +273,18 @@ int main(int argc, char** argv) {
   http::ServerConfig sc;
   sc.listen_urls = split_list(cfg.listen_client_urls);
   sc.io_threads = std::max(1, std::atoi(cfg.io_threads.c_str()));
+  if (!cfg.max_request_bytes.empty()) sc.max_request_bytes = std::strtoull(cfg.max_request_bytes.c_str(), nullptr, 10);
+  if (!cfg.max_stream_backlog_bytes.empty())
+    sc.max_stream_backlog_bytes = std::strtoull(cfg.max_stream_backlog_bytes.c_str(), nullptr, 10);
+  for (auto [flag, out] : {std::pair{&cfg.http_read_header_timeout, &sc.read_header_timeout_ms},
+                           std::pair{&cfg.http_idle_timeout, &sc.idle_timeout_ms}}) {
+    if (flag->empty()) continue;
+    *out = http::parse_duration_ms(*flag);
+    if (*out <= 0) {
+      std::fprintf(stderr, "arbor: invalid duration \"%s\"\n", flag->c_str());
+      return 2;
+    }
+  }
   http::Server srv(sc, router);
   if (util::Status st = srv.start(); !st.ok()) {
     std::fprintf(stderr, "arbor: %s\n", st.to_string().c_str());

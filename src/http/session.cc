@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <ctime>
 #include <memory>
 #include <optional>
@@ -36,9 +37,14 @@ using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
 constexpr size_t kHeaderLimit = (1 << 20) + 4096;  // Go's DefaultMaxHeaderBytes + slack.
-constexpr uint64_t kBodyLimit = 64ull << 20;
+// etcd's client port sorts connections with cmux, whose HTTP/1 matcher reads the request line
+// into 4096 bytes: a longer line (CRLF included) is dropped without an answer.
+constexpr size_t kMaxRequestLine = 4096;
+constexpr uint64_t kMaxFormBytes = 10 << 20;  // Go's ParseForm cap ("http: POST too large").
 constexpr size_t kMaxBufferedWhileStreaming = 64 << 10;
-constexpr size_t kMaxPendingStreamBytes = 8 << 20;
+// After an error reply that leaves a body unread, the rest is read and thrown away this long,
+// so the client sees the reply instead of a reset (Go's server waits 500 ms).
+constexpr auto kDrainTime = std::chrono::seconds(2);
 
 const char* reason_phrase(int status) {
   switch (status) {
@@ -116,8 +122,8 @@ class RequestExchange final : public Exchange {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Router& router)
-      : socket_(std::move(socket)), router_(router) {}
+  Session(tcp::socket socket, Router& router, const ServerConfig& config)
+      : socket_(std::move(socket)), router_(router), config_(config), timer_(socket_.get_executor()) {}
 
   void start() { do_read(); }
 
@@ -159,7 +165,10 @@ class Session : public std::enable_shared_from_this<Session> {
                             size_t n, bool last) {
     if (seq != seq_ || state_ != State::kStreaming) return;
     // A stream whose client does not read: drop it (and its watcher) rather than buffer forever.
-    if (pending_.size() > kMaxPendingStreamBytes) return close();
+    if (pending_.size() > config_.max_stream_backlog_bytes) {
+      LOG_DEBUG("http", "dropping a stream watcher %zu bytes behind", pending_.size());
+      return close();
+    }
     std::string out;
     for (size_t i = 0; i < n; ++i) {
       const std::string& data = *chunks[i];
@@ -199,9 +208,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void do_read() {
     state_ = State::kReading;
+    ++reads_;
+    read_started_ = Clock::now();
+    started_with_bytes_ = buffer_.size() > 0;
+    arm_timer(std::chrono::milliseconds(
+        std::min(config_.read_header_timeout_ms, config_.idle_timeout_ms)));
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
-    parser_->body_limit(kBodyLimit);
+    // The body's limit is set once the headers are in (check_body_size): Beast would refuse a
+    // long Content-Length while parsing the headers, before the reply can depend on them.
+    parser_->body_limit(std::numeric_limits<uint64_t>::max());
     bhttp::async_read_header(
         socket_, buffer_, *parser_,
         [self = shared_from_this()](error_code ec, size_t n) { self->on_header(ec, n); });
@@ -210,6 +226,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Headers are in. A client that sent "Expect: 100-continue" (curl, for bodies over 1 KB)
   // waits for an interim 100 before it sends the body, as Go's server sends when the body is read.
   void on_header(error_code ec, size_t n) {
+    if (!ec && request_line_size() > kMaxRequestLine) return close();
+    if (!ec && !check_body_size()) return;
     if (ec || parser_->is_done()) return on_read(ec, n);
     auto& msg = parser_->get();
     auto expect = msg.find(bhttp::field::expect);
@@ -266,36 +284,18 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (parser_ && parser_->is_header_done()) {
       // The body could not be read. Go's ParseForm reports that as error 210 for a form body.
-      auto& msg = parser_->get();
-      std::string ct;
-      if (auto it = msg.find(bhttp::field::content_type); it != msg.end()) ct = std::string(it->value());
-      std::string media, err;
-      const bool form = parse_media_type(ct, &media, &err) &&
-                        media == "application/x-www-form-urlencoded";
-      std::string cause;
-      if (ec == bhttp::error::partial_message) {
-        cause = "unexpected EOF";
-      } else if (ec == bhttp::error::body_limit) {
-        cause = "http: POST too large";
-      } else {
-        cause = "invalid byte in chunk length";
-      }
-      const std::string_view m = msg.method_string();
-      if (form && (m == "PUT" || m == "POST")) {
-        std::string body;
-        append_error_json(body, store::Error{store::ErrorCode::kInvalidForm, cause, 0});
-        body.push_back('\n');
-        std::string out = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
-                          "X-Etcd-Index: 0\r\n";
-        out += date_header();
-        out += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
-        out += body;
-        return write_raw_and_close(std::move(out));
-      }
-      return write_raw_and_close(bad_request_text(ec == bhttp::error::body_limit ? 413 : 400));
+      if (ec == bhttp::error::body_limit) return reject_body();
+      const std::string cause =
+          ec == bhttp::error::partial_message ? "unexpected EOF" : "invalid byte in chunk length";
+      if (is_form()) return write_raw_and_close(invalid_form_reply(cause));
+      return write_raw_and_close(bad_request_text(400));
     }
-    if (ec == bhttp::error::header_limit) return write_raw_and_close(bad_request_text(431));
     if (ec == bhttp::error::partial_message || ec == asio::error::eof) return close();
+    // What etcd's port multiplexer would not take for HTTP/1 is dropped without an answer.
+    // Beast consumes the request line once it has parsed it; until then it is in buffer_.
+    const bool line_parsed = parser_ && !parser_->get().method_string().empty();
+    if (!line_parsed && !looks_like_http1()) return close();
+    if (ec == bhttp::error::header_limit) return write_raw_and_close(bad_request_text(431));
     return write_raw_and_close(bad_request_text(400));
   }
 
@@ -303,6 +303,136 @@ class Session : public std::enable_shared_from_this<Session> {
     state_ = State::kFinishing;
     keep_alive_ = false;
     send(std::move(bytes));
+  }
+
+  // cmux's HTTP1 matcher on the unparsed request: a first line within 4096 bytes (its newline
+  // included) made of three space-separated parts, the last "HTTP/1.<digits>".
+  bool looks_like_http1() const {
+    const auto data = buffer_.cdata();
+    std::string_view line(static_cast<const char*>(data.data()), data.size());
+    const size_t eol = line.find('\n');
+    if (eol == std::string_view::npos || eol + 1 > kMaxRequestLine) return false;
+    line = line.substr(0, eol);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const size_t s1 = line.find(' ');
+    if (s1 == std::string_view::npos) return false;
+    const size_t s2 = line.find(' ', s1 + 1);
+    if (s2 == std::string_view::npos) return false;
+    const std::string_view proto = line.substr(s2 + 1);
+    if (proto.substr(0, 7) != "HTTP/1." || proto.size() == 7) return false;
+    return proto.find_first_not_of("0123456789", 7) == std::string_view::npos;
+  }
+
+  // "GET /path HTTP/1.1\r\n" as the client sent it (Beast keeps the method and target as sent).
+  size_t request_line_size() const {
+    const auto& msg = parser_->get();
+    return msg.method_string().size() + 1 + msg.target().size() + 1 + 8 + 2;
+  }
+
+  // A PUT, POST or PATCH with a form body: the body is what Go's ParseForm reads.
+  bool is_form() const {
+    const auto& msg = parser_->get();
+    const bhttp::verb v = msg.method();
+    if (v != bhttp::verb::put && v != bhttp::verb::post && v != bhttp::verb::patch) return false;
+    auto it = msg.find(bhttp::field::content_type);
+    if (it == msg.end()) return false;
+    std::string media, err;
+    return parse_media_type(std::string_view(it->value().data(), it->value().size()), &media, &err) &&
+           media == "application/x-www-form-urlencoded";
+  }
+
+  // Once the headers are in: a body declared longer than the limits is refused before any of it
+  // is read (and a chunked body is cut off at the same bound by the parser). False when refused.
+  bool check_body_size() {
+    const bool form = is_form();
+    const uint64_t limit =
+        form ? std::min<uint64_t>(config_.max_request_bytes, kMaxFormBytes) : config_.max_request_bytes;
+    parser_->body_limit(limit);
+    const auto len = parser_->content_length();
+    if (!len || *len <= limit) return true;
+    reject_body();
+    return false;
+  }
+
+  // The body is over a limit: etcd's 400/210 for a form past Go's cap, otherwise 413.
+  void reject_body() {
+    discard_on_close_ = true;
+    if (is_form() && config_.max_request_bytes >= kMaxFormBytes) {
+      return write_raw_and_close(invalid_form_reply("http: POST too large"));
+    }
+    static const std::string kBody = "{\"message\":\"http: request body too large\"}\n";
+    std::string out = "HTTP/1.1 413 Request Entity Too Large\r\nContent-Type: application/json\r\n";
+    out += date_header();
+    out += "Content-Length: " + std::to_string(kBody.size()) + "\r\nConnection: close\r\n\r\n";
+    out += kBody;
+    write_raw_and_close(std::move(out));
+  }
+
+  // etcd's answer to a form body it could not read: 400, error 210 "Invalid POST form".
+  static std::string invalid_form_reply(const std::string& cause) {
+    std::string body;
+    append_error_json(body, store::Error{store::ErrorCode::kInvalidForm, cause, 0});
+    body.push_back('\n');
+    std::string out = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nX-Etcd-Index: 0\r\n";
+    out += date_header();
+    out += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+    out += body;
+    return out;
+  }
+
+  // ---- timeouts. One timer per session, armed when a read starts and not already pending;
+  // when it fires it looks at what the session is doing and re-arms if needed.
+  using Clock = std::chrono::steady_clock;
+
+  void arm_timer(Clock::duration d) {
+    if (timer_armed_) return;
+    timer_armed_ = true;
+    timer_.expires_after(d);
+    timer_.async_wait([self = shared_from_this()](error_code ec) { self->on_timer(ec); });
+  }
+
+  void on_timer(error_code ec) {
+    timer_armed_ = false;
+    if (ec || state_ == State::kClosed) return;
+    if (state_ != State::kReading || !parser_) return;  // Handling, streaming: never timed out.
+    const auto now = Clock::now();
+    const auto header_timeout = std::chrono::milliseconds(config_.read_header_timeout_ms);
+    const auto idle_timeout = std::chrono::milliseconds(config_.idle_timeout_ms);
+    const bool started = started_with_bytes_ || parser_->got_some() || buffer_.size() > 0;
+    if (started) {
+      // Headers in progress: a pipelined request (its bytes were there at once) has
+      // header_timeout from the start of the read; any other from the tick that first saw bytes.
+      const auto elapsed = now - read_started_;
+      if (started_with_bytes_ ? elapsed >= header_timeout : progress_seen_ == reads_) {
+        LOG_DEBUG("http", "closing a connection whose request headers took too long");
+        return close();
+      }
+      progress_seen_ = reads_;
+      return arm_timer(started_with_bytes_ ? header_timeout - elapsed : header_timeout);
+    }
+    const auto idle = now - read_started_;
+    if (idle >= idle_timeout) return close();
+    arm_timer(std::min<Clock::duration>(header_timeout, idle_timeout - idle));
+  }
+
+  // After an error reply whose request body was not read: throw the rest away for a while.
+  void drain() {
+    if (!drain_buf_) drain_buf_ = std::make_unique<char[]>(kDrainChunk);
+    if (!drain_deadline_) {
+      drain_deadline_ = Clock::now() + kDrainTime;
+      timer_.cancel();
+      timer_armed_ = true;
+      timer_.expires_at(*drain_deadline_);
+      timer_.async_wait([self = shared_from_this()](error_code wec) {
+        self->timer_armed_ = false;
+        if (!wec) self->close();
+      });
+    }
+    socket_.async_read_some(asio::buffer(drain_buf_.get(), kDrainChunk),
+                            [self = shared_from_this()](error_code ec, size_t) {
+                              if (ec || self->state_ == State::kClosed) return self->close();
+                              self->drain();
+                            });
   }
 
   // Queues bytes; one async_write is in flight at a time.
@@ -336,6 +466,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!keep_alive_) {
       error_code ignored;
       socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      if (discard_on_close_) return drain();
       return close();
     }
     // A readable-wait left from a stream finishes by itself once the client sends or closes.
@@ -378,14 +509,27 @@ class Session : public std::enable_shared_from_this<Session> {
     state_ = State::kClosed;
     error_code ignored;
     socket_.close(ignored);
+    timer_.cancel();
     if (auto f = std::move(on_disconnect_)) {
       on_disconnect_ = nullptr;
       f();
     }
   }
 
+  static constexpr size_t kDrainChunk = 16 << 10;
+
   tcp::socket socket_;
   Router& router_;  // Not owned; outlives every session.
+  const ServerConfig& config_;  // Not owned; the server's, outlives every session.
+  asio::steady_timer timer_;
+  bool timer_armed_ = false;
+  uint64_t reads_ = 0;          // Requests started on this connection.
+  uint64_t progress_seen_ = 0;  // The read whose header bytes a timer tick has already seen.
+  bool started_with_bytes_ = false;
+  Clock::time_point read_started_{};
+  bool discard_on_close_ = false;  // An error reply left a body unread: drain() before closing.
+  std::unique_ptr<char[]> drain_buf_;
+  std::optional<Clock::time_point> drain_deadline_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;  // Set while reading.
   State state_ = State::kReading;
@@ -483,7 +627,7 @@ struct Server::Impl {
     }
     error_code ignored;
     s.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<Session>(std::move(s), router)->start();
+    std::make_shared<Session>(std::move(s), router, config)->start();
     do_accept(i);
   }
 
@@ -539,5 +683,26 @@ void Server::run() {
 }
 
 void Server::stop() { impl_->ioc.stop(); }
+
+int64_t parse_duration_ms(const std::string& s) {
+  if (s.empty()) return -1;
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(s, &used);
+  } catch (...) {
+    return -1;
+  }
+  const std::string unit = s.substr(used);
+  double ms_per = 0;
+  if (unit.empty() || unit == "s") ms_per = 1000;
+  else if (unit == "ms") ms_per = 1;
+  else if (unit == "m") ms_per = 60'000;
+  else if (unit == "h") ms_per = 3'600'000;
+  else return -1;
+  const double ms = v * ms_per;
+  if (!(ms >= 0) || ms > 1e15) return -1;
+  return static_cast<int64_t>(ms);
+}
 
 }  // namespace arbor::http
