@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -222,6 +223,7 @@ int main(int argc, char** argv) {
                  data_dir.error().to_string().c_str());
     return 1;
   }
+  const auto recover_start = std::chrono::steady_clock::now();
   server::RecoveredState rec;
   const std::string metadata = "member=" + server::id_hex(cluster.self_id) +
                                " cluster=" + server::id_hex(cluster.cluster_id);
@@ -236,13 +238,7 @@ int main(int argc, char** argv) {
     LOG_WARN("main", "data directory %s was created as \"%s\"; starting as \"%s\"",
              cfg.data_dir.c_str(), rec.metadata.c_str(), metadata.c_str());
   }
-  LOG_INFO("main", "arbor: name %s, member %s, cluster %s, data dir %s (%s)", cfg.name.c_str(),
-           server::id_hex(cluster.self_id).c_str(), server::id_hex(cluster.cluster_id).c_str(),
-           cfg.data_dir.c_str(),
-           rec.fresh ? "new"
-                     : ("snapshot at " + std::to_string(rec.snapshot.index) + ", " +
-                        std::to_string(rec.entries.size()) + " WAL entries after it")
-                           .c_str());
+  const auto opened = std::chrono::steady_clock::now();
 
   // Each start is an election this lone member wins: one term past the last persisted one.
   const uint64_t term =
@@ -256,6 +252,16 @@ int main(int argc, char** argv) {
                  st.to_string().c_str());
     return 1;
   }
+  auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  LOG_INFO("main", "arbor: name %s, member %s, cluster %s, data dir %s (%s)", cfg.name.c_str(),
+           server::id_hex(cluster.self_id).c_str(), server::id_hex(cluster.cluster_id).c_str(),
+           cfg.data_dir.c_str(),
+           rec.fresh ? "new"
+                     : ("recovered in " + std::to_string(ms(recover_start, opened)) +
+                        " ms: snapshot at " + std::to_string(rec.snapshot.index) + ", " +
+                        std::to_string(rec.entries.size()) + " WAL entries replayed in " +
+                        std::to_string(ms(opened, std::chrono::steady_clock::now())) + " ms")
+                           .c_str());
   std::vector<raft::Entry>().swap(rec.entries);
   http::RouterConfig rc;
   rc.cors = split_list(cfg.cors);

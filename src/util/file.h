@@ -35,7 +35,8 @@ class Dir {
   virtual ~Dir() = default;
   // Opens `name` for writing, creating it if needed (keeps its content).
   [[nodiscard]] virtual Result<std::unique_ptr<File>, Status> open(std::string_view name) = 0;
-  // The whole content of `name`.
+  // The content of `name`. A trailing hole (which reads as zeros) may be left off, so `out`
+  // can be shorter than the file; readers treat the end of `out` like zeros to the end.
   [[nodiscard]] virtual Status read(std::string_view name, std::string* out) = 0;
   // File names in the directory, sorted.
   [[nodiscard]] virtual Result<std::vector<std::string>, Status> list() = 0;

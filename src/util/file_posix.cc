@@ -84,19 +84,52 @@ class PosixDir final : public Dir {
     const std::string p = join(name);
     int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return errno == ENOENT ? Status::not_found(p) : errno_status("open " + p);
-    out->clear();
-    char buf[1 << 16];
+    // One buffer, filled in place. A preallocated WAL segment is mostly unwritten extents,
+    // which read as zeros and which SEEK_DATA/SEEK_HOLE report as holes: the trailing hole is
+    // left off (see file.h), so a restart reads the log, not 64 MB of zeros.
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      Status s = errno_status("stat " + p);
+      ::close(fd);
+      return s;
+    }
+    off_t end = st.st_size;
+    for (off_t pos = 0, data_end = 0; pos < st.st_size;) {
+      const off_t d = ::lseek(fd, pos, SEEK_DATA);
+      if (d < 0) {
+        if (errno == ENXIO) end = data_end;  // Only a hole from data_end on.
+        break;                               // (EINVAL: no hole support; read it all.)
+      }
+      const off_t h = ::lseek(fd, d, SEEK_HOLE);
+      if (h < 0) break;
+      data_end = h;
+      pos = h;
+      if (h >= st.st_size) break;
+    }
+    if (::lseek(fd, 0, SEEK_SET) != 0) {
+      Status s = errno_status("seek " + p);
+      ::close(fd);
+      return s;
+    }
+    out->resize(static_cast<size_t>(end));
+    size_t got = 0;
     for (;;) {
-      ssize_t n = ::read(fd, buf, sizeof buf);
+      char probe[4096];
+      const bool full = got == out->size();
+      // Full: one more read tells whether the file grew since fstat (rare: append the rest).
+      ssize_t n = full ? ::read(fd, probe, sizeof probe)
+                       : ::read(fd, out->data() + got, out->size() - got);
       if (n < 0) {
         if (errno == EINTR) continue;
         Status s = errno_status("read " + p);
         ::close(fd);
         return s;
       }
-      if (n == 0) break;
-      out->append(buf, static_cast<size_t>(n));
+      if (n == 0 || (full && end < st.st_size)) break;
+      if (full) out->append(probe, static_cast<size_t>(n));
+      got += static_cast<size_t>(n);
     }
+    out->resize(got);
     ::close(fd);
     return Status();
   }
