@@ -233,7 +233,6 @@ int main(int argc, char** argv) {
                  log.error().to_string().c_str());
     return 1;
   }
-  for (const std::string& r : rec.repairs) LOG_WARN("wal", "%s", r.c_str());
   if (!rec.fresh && rec.metadata != metadata) {
     LOG_WARN("main", "data directory %s was created as \"%s\"; starting as \"%s\"",
              cfg.data_dir.c_str(), rec.metadata.c_str(), metadata.c_str());
