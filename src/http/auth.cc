@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <unordered_map>
 #include <vector>
 
+#include "http/auth_decode.h"
 #include "http/json.h"
 #include "server/kv_service.h"
 #include "store/store.h"
@@ -30,12 +30,6 @@ struct AuthError {
 };
 
 AuthError auth_err(int status, std::string msg) { return AuthError{status, "auth: " + std::move(msg)}; }
-
-bool is_string_array_or_null(const json& j) {
-  if (j.is_null()) return true;
-  if (!j.is_array()) return false;
-  return std::all_of(j.begin(), j.end(), [](const json& e) { return e.is_string(); });
-}
 
 std::vector<std::string> strings_of(const json& j) {
   std::vector<std::string> out;
@@ -132,70 +126,10 @@ struct User {
   }
 };
 
-// Parses one JSON value from the start of `body`, as Go's json.Decoder.Decode does.
-std::optional<json> decode_first(const std::string& body) {
-  try {
-    std::istringstream in(body);
-    json j;
-    in >> j;
-    return j;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
-bool parse_perm_object(const json& j, json* read, json* write) {
-  if (j.is_null()) return true;
-  if (!j.is_object()) return false;
-  if (!j.contains("kv") || j["kv"].is_null()) return true;
-  const json& kv = j["kv"];
-  if (!kv.is_object()) return false;
-  if (kv.contains("read")) {
-    if (!is_string_array_or_null(kv["read"])) return false;
-    *read = kv["read"];
-  }
-  if (kv.contains("write")) {
-    if (!is_string_array_or_null(kv["write"])) return false;
-    *write = kv["write"];
-  }
-  return true;
-}
-
 bool list_empty(const json& j) { return !j.is_array() || j.empty(); }
 
-std::string base64_decode(std::string_view in, bool* ok) {
-  static const std::string_view kAlpha =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  *ok = in.size() % 4 == 0;
-  uint32_t acc = 0;
-  int bits = 0;
-  size_t pad = 0;
-  for (size_t i = 0; i < in.size() && *ok; ++i) {
-    const char c = in[i];
-    if (c == '=') {
-      ++pad;
-      if (i + 2 < in.size()) *ok = false;
-      continue;
-    }
-    if (pad) {
-      *ok = false;
-      break;
-    }
-    const size_t v = kAlpha.find(c);
-    if (v == std::string_view::npos) {
-      *ok = false;
-      break;
-    }
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
+// A decoded []string field as the JSON kept in the store: null or an array.
+json to_json(const StringList& l) { return l ? json(*l) : json(nullptr); }
 
 }  // namespace
 
@@ -212,12 +146,13 @@ struct Auth::Impl {
   std::optional<User> get_user(std::string_view name) {
     auto got = kv.read("/2/users/" + std::string(name), false, false);
     if (!got.ok()) return std::nullopt;
-    auto j = decode_first(got.value().node.value);
-    if (!j || !j->is_object()) return std::nullopt;
+    // Stored as {"user":..,"password":<hash>,"roles":..}: the shape a PUT body has.
+    auto body = parse_user_body(got.value().node.value);
+    if (!body) return std::nullopt;
     User u;
-    u.name = j->value("user", "");
-    u.password = j->value("password", "");
-    if (j->contains("roles") && (*j)["roles"].is_array()) u.roles = (*j)["roles"];
+    u.name = body->user;
+    u.password = body->password;
+    u.roles = to_json(body->roles);
     if (u.name == kRoot) attach_root(u);
     return u;
   }
@@ -233,11 +168,12 @@ struct Auth::Impl {
     if (name == kRoot) return root_role();
     auto got = kv.read("/2/roles/" + std::string(name), false, false);
     if (!got.ok()) return std::nullopt;
-    auto j = decode_first(got.value().node.value);
-    if (!j || !j->is_object()) return std::nullopt;
+    auto body = parse_role_body(got.value().node.value);
+    if (!body) return std::nullopt;
     Role r;
-    r.name = j->value("role", "");
-    if (j->contains("permissions")) parse_perm_object((*j)["permissions"], &r.read, &r.write);
+    r.name = body->role;
+    r.read = to_json(body->permissions.read);
+    r.write = to_json(body->permissions.write);
     return r;
   }
 
@@ -330,17 +266,10 @@ struct Auth::Impl {
 
   // Go's Request.BasicAuth + the password check: the user, or nullopt.
   std::optional<User> user_from_basic_auth(const std::string& header) {
-    constexpr std::string_view kPrefix = "basic ";
-    if (header.size() < kPrefix.size()) return std::nullopt;
-    for (size_t i = 0; i < kPrefix.size(); ++i)
-      if (std::tolower(static_cast<unsigned char>(header[i])) != kPrefix[i]) return std::nullopt;
-    bool ok = false;
-    std::string decoded = base64_decode(std::string_view(header).substr(kPrefix.size()), &ok);
-    if (!ok) return std::nullopt;
-    const size_t colon = decoded.find(':');
-    if (colon == std::string::npos) return std::nullopt;
-    auto u = get_user(decoded.substr(0, colon));
-    if (!u || !check_password(*u, decoded.substr(colon + 1))) return std::nullopt;
+    auto creds = parse_basic_auth(header);
+    if (!creds) return std::nullopt;
+    auto u = get_user(creds->user);
+    if (!u || !check_password(*u, creds->password)) return std::nullopt;
     return u;
   }
 
@@ -519,22 +448,14 @@ void Auth::handle(const HttpRequest& req, const ExchangePtr& ex, const std::stri
       return reply(200, "");
     }
     // PUT
-    auto in = decode_first(req.body);
-    if (!in || !in->is_object()) return reply(400, message_json("Invalid JSON in request body."));
-    const json& j = *in;
-    for (const char* f : {"roles", "grant", "revoke"})
-      if (j.contains(f) && !is_string_array_or_null(j[f]))
-        return reply(400, message_json("Invalid JSON in request body."));
-    for (const char* f : {"user", "password"})
-      if (j.contains(f) && !j[f].is_string() && !j[f].is_null())
-        return reply(400, message_json("Invalid JSON in request body."));
+    auto body = parse_user_body(req.body);
+    if (!body) return reply(400, message_json("Invalid JSON in request body."));
     User nu;
-    nu.name = j.contains("user") && j["user"].is_string() ? j["user"].get<std::string>() : "";
-    const std::string password =
-        j.contains("password") && j["password"].is_string() ? j["password"].get<std::string>() : "";
-    if (j.contains("roles")) nu.roles = j["roles"];
-    const std::vector<std::string> grant = j.contains("grant") ? strings_of(j["grant"]) : std::vector<std::string>{};
-    const std::vector<std::string> revoke = j.contains("revoke") ? strings_of(j["revoke"]) : std::vector<std::string>{};
+    nu.name = body->user;
+    const std::string& password = body->password;
+    nu.roles = to_json(body->roles);
+    const std::vector<std::string>& grant = body->grant;
+    const std::vector<std::string>& revoke = body->revoke;
     if (nu.name != name) return reply(400, message_json("User JSON name does not match the name in the URL"));
 
     User reply_user;
@@ -612,18 +533,14 @@ void Auth::handle(const HttpRequest& req, const ExchangePtr& ex, const std::stri
     }
     return reply(200, "");
   }
-  auto in = decode_first(req.body);
-  if (!in || !in->is_object()) return reply(400, message_json("Invalid JSON in request body."));
-  const json& j = *in;
-  if (j.contains("role") && !j["role"].is_string() && !j["role"].is_null())
-    return reply(400, message_json("Invalid JSON in request body."));
+  auto body = parse_role_body(req.body);
+  if (!body) return reply(400, message_json("Invalid JSON in request body."));
   Role nr;
-  nr.name = j.contains("role") && j["role"].is_string() ? j["role"].get<std::string>() : "";
-  json grant_r = nullptr, grant_w = nullptr, revoke_r = nullptr, revoke_w = nullptr;
-  if ((j.contains("permissions") && !parse_perm_object(j["permissions"], &nr.read, &nr.write)) ||
-      (j.contains("grant") && !parse_perm_object(j["grant"], &grant_r, &grant_w)) ||
-      (j.contains("revoke") && !parse_perm_object(j["revoke"], &revoke_r, &revoke_w)))
-    return reply(400, message_json("Invalid JSON in request body."));
+  nr.name = body->role;
+  nr.read = to_json(body->permissions.read);
+  nr.write = to_json(body->permissions.write);
+  const json grant_r = to_json(body->grant.read), grant_w = to_json(body->grant.write);
+  const json revoke_r = to_json(body->revoke.read), revoke_w = to_json(body->revoke.write);
   if (nr.name != name) return reply(400, message_json("Role JSON name does not match the name in the URL"));
   const bool grant_empty = list_empty(grant_r) && list_empty(grant_w);
   const bool revoke_empty = list_empty(revoke_r) && list_empty(revoke_w);
@@ -647,8 +564,8 @@ void Auth::handle(const HttpRequest& req, const ExchangePtr& ex, const std::stri
   for (const auto& p : strings_of(old->read)) rd.insert(p);
   for (const auto& p : strings_of(old->write)) wr.insert(p);
   // A nil grant/revoke leaves the lists untouched (Go returns them as they were).
-  const bool has_grant = j.contains("grant") && !j["grant"].is_null();
-  const bool has_revoke = j.contains("revoke") && !j["revoke"].is_null();
+  const bool has_grant = body->has_grant;
+  const bool has_revoke = body->has_revoke;
   json new_read = old->read, new_write = old->write;
   if (has_grant) {
     for (const auto& p : strings_of(grant_r)) {
