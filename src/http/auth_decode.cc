@@ -61,16 +61,10 @@ bool perms_field(const json& obj, const char* field, PermsBody* out) {
 }
 
 void append_list(std::string& out, const StringList& l) {
-  if (!l) {
+  if (l)
+    append_json_string_array(out, *l);
+  else
     out += "null";
-    return;
-  }
-  out.push_back('[');
-  for (size_t i = 0; i < l->size(); ++i) {
-    if (i) out.push_back(',');
-    append_json_string(out, (*l)[i]);
-  }
-  out.push_back(']');
 }
 
 void append_perms(std::string& out, const PermsBody& p) {
@@ -181,9 +175,9 @@ std::string user_body_json(const UserBody& u) {
   out += ",\"roles\":";
   append_list(out, u.roles);
   out += ",\"grant\":";
-  append_list(out, u.grant);
+  append_json_string_array(out, u.grant);
   out += ",\"revoke\":";
-  append_list(out, u.revoke);
+  append_json_string_array(out, u.revoke);
   out.push_back('}');
   return out;
 }

@@ -64,6 +64,15 @@ void append_u_escape(std::string& out, uint32_t v) {
 
 }  // namespace
 
+void append_json_string_array(std::string& out, const std::vector<std::string>& v) {
+  out.push_back('[');
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out.push_back(',');
+    append_json_string(out, v[i]);
+  }
+  out.push_back(']');
+}
+
 void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
   size_t i = 0;

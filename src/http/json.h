@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/error.h"
 #include "store/event.h"
@@ -18,6 +19,9 @@ namespace arbor::http {
 // U+2028 and U+2029 as \u escapes; control characters as \u00XX except \n \r \t; each byte of
 // invalid UTF-8 as \ufffd.
 void append_json_string(std::string& out, std::string_view s);
+
+// Appends `v` as a JSON array of such strings.
+void append_json_string_array(std::string& out, const std::vector<std::string>& v);
 
 // Go's time.Time RFC3339Nano in UTC ("2026-11-22T03:25:13.55348057Z", trailing zeros trimmed).
 std::string format_rfc3339_nano(int64_t unix_ns);

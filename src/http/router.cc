@@ -67,22 +67,13 @@ std::string go_duration(int64_t ns) {
   return out;
 }
 
-void json_string_array(std::string& out, const std::vector<std::string>& v) {
-  out.push_back('[');
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) out.push_back(',');
-    append_json_string(out, v[i]);
-  }
-  out.push_back(']');
-}
-
 void member_json(std::string& out, const server::Member& m) {
   out += "{\"id\":\"" + server::id_hex(m.id) + "\",\"name\":";
   append_json_string(out, m.name);
   out += ",\"peerURLs\":";
-  json_string_array(out, m.peer_urls);
+  append_json_string_array(out, m.peer_urls);
   out += ",\"clientURLs\":";
-  json_string_array(out, m.client_urls);
+  append_json_string_array(out, m.client_urls);
   out.push_back('}');
 }
 
