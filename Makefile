@@ -68,20 +68,24 @@ tsan: deps
 	@cd build-tsan && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 # libFuzzer targets (tests/fuzz), built with clang + ASan/UBSan, each run for FUZZ_SECONDS on a
-# corpus seeded by make_seeds (build-fuzz/corpus/<target>, kept between runs).
+# corpus seeded by make_seeds (build-fuzz/corpus/<target>, kept between runs; the HTTP targets'
+# seeds come from the requests in $(SHARED)/spec/examples.md). Every target runs even when one
+# fails; crashes are kept in build-fuzz/crashes/.
 FUZZ_SECONDS ?= 60
 fuzz: deps
+	@$(MAKE) --no-print-directory deps PKGS='clang libclang-rt-dev'
 	@cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DARBOR_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
-	@build-fuzz/make_seeds build-fuzz/corpus
-	@set -e; for t in build-fuzz/*_fuzz; do \
+	@build-fuzz/make_seeds build-fuzz/corpus $(SHARED)/spec
+	@failed=""; for t in build-fuzz/*_fuzz; do \
 	  n=$$(basename $$t); mkdir -p build-fuzz/corpus/$$n build-fuzz/crashes; \
 	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
 	  $$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-	    -artifact_prefix=build-fuzz/crashes/$$n- build-fuzz/corpus/$$n 2>&1 | grep -E '^(stat::|#[0-9]+ +DONE|==[0-9]+==|SUMMARY)' ; \
-	  test $${PIPESTATUS[0]} -eq 0; \
-	done
+	    -artifact_prefix=build-fuzz/crashes/$$n- build-fuzz/corpus/$$n 2>&1 | grep -E '^(stat::|#[0-9]+[[:space:]]+DONE|==[0-9]+==|SUMMARY)'; \
+	  test $${PIPESTATUS[0]} -eq 0 || failed="$$failed $$n"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed (see build-fuzz/crashes/)"; exit 1; fi
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan build-fuzz bin

@@ -42,6 +42,10 @@ TEST(ParseBool, AcceptsGoSpellingsOnly) {
 TEST(ParseUint64, DecimalDigitsWithinRange) {
   EXPECT_EQ(parse_uint64("18446744073709551615"), UINT64_MAX);
   EXPECT_FALSE(parse_uint64("18446744073709551616"));
+  // strconv.ParseUint takes leading zeros at any length (found by form_fuzz, whose reference
+  // refused more than 20 digits).
+  EXPECT_EQ(parse_uint64("00000000000000000000000000001458"), 1458u);
+  EXPECT_EQ(parse_uint64("000000000000000000000018446744073709551615"), UINT64_MAX);
   EXPECT_FALSE(parse_uint64("-1"));
   EXPECT_FALSE(parse_uint64("+1"));
   EXPECT_FALSE(parse_uint64("1.5"));
