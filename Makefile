@@ -7,7 +7,8 @@ SHARED   ?= ../shared
 
 # Debian 12 packages the build and the tests need. `make deps` installs the missing ones.
 BUILD_PKGS := g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev libboost1.81-dev \
-              nlohmann-json3-dev libcpp-httplib-dev libcrypto++-dev libssl-dev
+              nlohmann-json3-dev libcpp-httplib-dev libcrypto++-dev libssl-dev \
+              libyaml-cpp-dev
 TEST_PKGS  := curl python3 etcd-server etcd-client python3-etcd
 PKGS       := $(BUILD_PKGS) $(TEST_PKGS)
 

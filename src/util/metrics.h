@@ -8,7 +8,11 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace arbor::util {
 
@@ -33,5 +37,37 @@ class Histogram {
   std::atomic<uint64_t> count_{0};
   std::atomic<uint64_t> sum_nanos_{0};  // The sum, kept in billionths to stay atomic.
 };
+
+// Where modules contribute their metrics without /metrics knowing them all: each adds a
+// collector that appends its families in the text format; render() concatenates them in the
+// order they were added. `extensive` is --metrics=extensive (etcd adds its histograms then).
+//
+// Thread-safe: add() and render() may run concurrently; collectors run under the registry's
+// lock, so a collector must not call add() or render().
+class MetricsRegistry {
+ public:
+  using Collector = std::function<void(std::string* out, bool extensive)>;
+
+  void add(Collector collector);
+  std::string render(bool extensive) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<Collector> collectors_;  // GUARDED_BY(mu_)
+};
+
+// Appends one family with one sample: "# HELP name help\n# TYPE name type\nname{labels} value\n".
+// `labels` is the inside of the braces ("" for none), already escaped.
+void append_metric(std::string* out, std::string_view name, std::string_view type,
+                   std::string_view help, double value, std::string_view labels = "");
+// Appends a family header, then append_sample() adds its samples.
+void append_family(std::string* out, std::string_view name, std::string_view type,
+                   std::string_view help);
+void append_sample(std::string* out, std::string_view name, double value,
+                   std::string_view labels = "");
+
+// The process_* metrics of Prometheus' Go client from /proc/self: cpu seconds, resident and
+// virtual memory, open and max fds, start time. A collector for MetricsRegistry.
+void collect_process_metrics(std::string* out, bool extensive);
 
 }  // namespace arbor::util

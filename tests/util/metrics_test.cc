@@ -26,3 +26,29 @@ TEST(HistogramTest, RendersCumulativeBucketsSumAndCountInPrometheusText) {
 
 }  // namespace
 }  // namespace arbor::util
+
+namespace arbor::util {
+namespace {
+
+TEST(MetricsRegistryTest, RendersEveryCollectorInOrder) {
+  MetricsRegistry r;
+  r.add([](std::string* out, bool) { append_metric(out, "a_total", "counter", "A.", 3); });
+  r.add([](std::string* out, bool extensive) {
+    if (extensive) append_metric(out, "b", "gauge", "B.", 0.5, "x=\"y\"");
+  });
+  EXPECT_EQ(r.render(false), "# HELP a_total A.\n# TYPE a_total counter\na_total 3\n");
+  EXPECT_EQ(r.render(true),
+            "# HELP a_total A.\n# TYPE a_total counter\na_total 3\n"
+            "# HELP b B.\n# TYPE b gauge\nb{x=\"y\"} 0.5\n");
+}
+
+TEST(MetricsRegistryTest, ProcessMetricsArePresent) {
+  std::string out;
+  collect_process_metrics(&out, false);
+  for (const char* name : {"process_cpu_seconds_total ", "process_resident_memory_bytes ",
+                           "process_open_fds ", "process_max_fds ", "process_start_time_seconds "})
+    EXPECT_NE(out.find(std::string("\n") + name), std::string::npos) << name;
+}
+
+}  // namespace
+}  // namespace arbor::util
