@@ -18,6 +18,7 @@
 #include "server/kv_service.h"
 #include "server/membership.h"
 #include "store/store.h"
+#include "util/metrics.h"
 
 namespace arbor::http {
 namespace {
@@ -270,6 +271,8 @@ void Router::Impl::handle(HttpRequest& req, const ExchangePtr& ex) {
     }
   }
   const std::string& p = req.path;
+  // A --listen-metrics-urls listener serves /metrics and /health only, as etcd's does.
+  if (config.metrics_only && p != "/metrics" && p != "/health") return ex->reply(not_found(common));
   if (p == kKeysPrefix || p.compare(0, kKeysPrefix.size() + 1, "/v2/keys/") == 0)
     return serve_keys(req, ex, common);
   if (p == kMembersPrefix || p.compare(0, kMembersPrefix.size() + 1, "/v2/members/") == 0)
@@ -304,16 +307,12 @@ void Router::Impl::handle(HttpRequest& req, const ExchangePtr& ex) {
       p.compare(0, 15, "/v2/auth/roles/") == 0 || p.compare(0, 15, "/v2/auth/users/") == 0)
     return auth.handle(req, ex, common, cluster_id);
   if (p == "/metrics") {
-    const store::StoreStats s = kv.stats();
+    // Every module's families, from the registry main() filled (server/server_metrics.h).
     HttpResponse r;
     r.headers = common;
     r.add_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    r.body = "# TYPE etcd_debugging_store_watchers gauge\netcd_debugging_store_watchers " +
-             u64(s.watchers) + "\n# TYPE etcd_debugging_store_expires_total counter\n" +
-             "etcd_debugging_store_expires_total " + u64(s.expire_count) +
-             "\n# TYPE etcd_server_has_leader gauge\netcd_server_has_leader 1\n"
-             "# TYPE etcd_server_is_leader gauge\netcd_server_is_leader 1\n";
-    r.body += kv.metrics_text();
+    if (config.metrics != nullptr) r.body = config.metrics->render(config.metrics_extensive);
+    r.omit_body = req.method == "HEAD";
     return ex->reply(std::move(r));
   }
   if (p == "/ui" || p.compare(0, 4, "/ui/") == 0) return serve_ui(req, ex, common);

@@ -15,6 +15,9 @@ namespace arbor::server {
 class KvService;
 struct Cluster;
 }  // namespace arbor::server
+namespace arbor::util {
+class MetricsRegistry;
+}  // namespace arbor::util
 
 namespace arbor::http {
 
@@ -24,6 +27,11 @@ struct RouterConfig {
   std::vector<std::string> cors;  // Allowed origins; empty or "*" allows all.
   std::string server_version = "3.4.23";
   std::string cluster_version = "3.4.0";
+  // /metrics renders this registry (not owned; outlives the Router); null: an empty page.
+  const util::MetricsRegistry* metrics = nullptr;
+  bool metrics_extensive = false;  // --metrics=extensive
+  // A --listen-metrics-urls listener: only /metrics and /health, 404 for the rest.
+  bool metrics_only = false;
 };
 
 class Router {

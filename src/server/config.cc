@@ -28,7 +28,7 @@ constexpr const char* kLegacyNote = "ignored with etcd's \"no longer supported\"
 constexpr FlagSpec kFlags[] = {
   // Member
   {"name", K::kString, "default", S::kHonoured, nullptr, "honoured"},
-  {"data-dir", K::kString, "", S::kHonoured, nullptr, "honoured; default <name>.etcd"},
+  {"data-dir", K::kString, "", S::kHonoured, nullptr, "honoured; default NAME.etcd"},
   {"wal-dir", K::kString, "", S::kHonoured, nullptr, "honoured"},
   {"snapshot-count", K::kUint, "100000", S::kHonoured, nullptr, "honoured"},
   {"heartbeat-interval", K::kUint, "100", S::kHonoured, nullptr, "honoured (raft ticks)"},
@@ -49,7 +49,7 @@ constexpr FlagSpec kFlags[] = {
   {"grpc-keepalive-timeout", K::kDuration, "20s", S::kIgnored, nullptr, kV3},
   // Clustering
   {"initial-advertise-peer-urls", K::kUrls, "http://localhost:2380", S::kHonoured, nullptr, "honoured"},
-  {"initial-cluster", K::kString, "default=http://localhost:2380", S::kHonoured, nullptr, "honoured; default <name>=<initial-advertise-peer-urls>"},
+  {"initial-cluster", K::kString, "default=http://localhost:2380", S::kHonoured, nullptr, "honoured; default NAME=INITIAL-ADVERTISE-PEER-URLS"},
   {"initial-cluster-state", K::kChoice, "new", S::kHonoured, "new|existing", "honoured"},
   {"initial-cluster-token", K::kString, "etcd-cluster", S::kHonoured, nullptr, "honoured (member and cluster IDs as etcd derives them)"},
   {"advertise-client-urls", K::kUrls, "http://localhost:2379", S::kHonoured, nullptr, "honoured; required with --listen-client-urls, as in etcd"},
@@ -139,6 +139,9 @@ constexpr FlagSpec kFlags[] = {
   {"vv", K::kBool, "", S::kLegacy, nullptr, kLegacyNote},
   // arbor's own
   {"io-threads", K::kUint, "1", S::kHonoured, nullptr, "arbor only: HTTP I/O threads"},
+  {"http-read-header-timeout", K::kString, "30s", S::kHonoured, nullptr, "arbor only: time a client has to send a request's headers"},
+  {"http-idle-timeout", K::kString, "5m", S::kHonoured, nullptr, "arbor only: idle keep-alive connections are closed after this"},
+  {"max-stream-backlog-bytes", K::kUint, "1048576", S::kHonoured, nullptr, "arbor only: unsent bytes before a stream watcher is dropped"},
 };
 // clang-format on
 
@@ -562,7 +565,9 @@ void fill(const Values& v, Config* c) {
   c->listen_metrics_urls = get_urls(v, "listen-metrics-urls");
   c->max_snapshots = get_uint(v, "max-snapshots");
   c->max_wals = get_uint(v, "max-wals");
-  c->max_request_bytes = get_uint(v, "max-request-bytes");
+  // etcd's 1.5 MiB default concerns its v3 gRPC API; without the flag the HTTP layer's own limit
+  // applies (http::ServerConfig), so everything etcd's v2 API accepts is accepted.
+  c->max_request_bytes = v.given.count("max-request-bytes") ? get_uint(v, "max-request-bytes") : 0;
   c->initial_advertise_peer_urls = get_urls(v, "initial-advertise-peer-urls");
   c->advertise_client_urls = get_urls(v, "advertise-client-urls");
   c->initial_cluster = get(v, "initial-cluster");
@@ -594,6 +599,9 @@ void fill(const Values& v, Config* c) {
   c->log_level = get(v, "log-level");
   c->proxy = get(v, "proxy");
   c->force_new_cluster = get_bool(v, "force-new-cluster");
+  c->http_read_header_timeout = v.given.count("http-read-header-timeout") ? get(v, "http-read-header-timeout") : "";
+  c->http_idle_timeout = v.given.count("http-idle-timeout") ? get(v, "http-idle-timeout") : "";
+  c->max_stream_backlog_bytes = v.given.count("max-stream-backlog-bytes") ? get_uint(v, "max-stream-backlog-bytes") : 0;
   c->io_threads = static_cast<int>(std::max<uint64_t>(1, std::min<uint64_t>(get_uint(v, "io-threads"), 64)));
 }
 

@@ -74,7 +74,7 @@ struct Config {
   std::vector<std::string> listen_metrics_urls;
   uint64_t max_snapshots = 5;
   uint64_t max_wals = 5;
-  uint64_t max_request_bytes = 1572864;
+  uint64_t max_request_bytes = 0;  // 0: not given (the HTTP layer's default applies).
   // Clustering
   std::vector<std::string> initial_advertise_peer_urls = {"http://localhost:2380"};
   std::vector<std::string> advertise_client_urls = {"http://localhost:2379"};
@@ -101,6 +101,9 @@ struct Config {
   bool force_new_cluster = false;
   // arbor's own
   int io_threads = 1;
+  std::string http_read_header_timeout;  // "" when not given (http::ServerConfig's defaults).
+  std::string http_idle_timeout;
+  uint64_t max_stream_backlog_bytes = 0;  // 0: not given.
   std::string config_file;  // The file the configuration came from, if any.
 };
 

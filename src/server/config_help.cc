@@ -212,6 +212,12 @@ TO BE DEPRECATED:
 arbor:
   --io-threads 1
     Number of threads serving client connections (1 is fastest on two cores).
+  --http-read-header-timeout '30s'
+    Time a client has to send a request's headers.
+  --http-idle-timeout '5m'
+    Idle keep-alive connections are closed after this long (watches never time out).
+  --max-stream-backlog-bytes 1048576
+    Unsent bytes after which a stream watcher that does not read is dropped.
 
   Flags that concern only etcd's v3 API, auth tokens, the experimental set, --enable-pprof,
   --debug and --log-package-levels are accepted and ignored with a warning; --proxy on|readonly

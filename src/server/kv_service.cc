@@ -139,6 +139,11 @@ uint64_t KvService::current_index() {
   return store_->current_index();
 }
 
+uint64_t KvService::history_start_index() {
+  std::shared_lock<std::shared_mutex> lock(store_mu_);
+  return store_->history_start_index();
+}
+
 void KvService::run() {
   auto next_sync = std::chrono::steady_clock::now() + kSyncInterval;
   std::deque<Entry> batch;

@@ -95,6 +95,8 @@ class KvService {
 
   store::StoreStats stats();
   uint64_t current_index();
+  // The oldest index a watch can start from (0 while the history is empty).
+  uint64_t history_start_index();
   // Every applied entry (failed writes, QGETs and SYNCs too) moves the raft index.
   uint64_t raft_index() const { return raft_index_.load(std::memory_order_acquire); }
   uint64_t raft_term() const { return term_; }

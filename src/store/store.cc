@@ -593,6 +593,8 @@ size_t Store::delete_expired(int64_t now) {
 bool Store::has_ttl_keys() const { return !impl_->ttl_heap.empty(); }
 uint64_t Store::current_index() const { return impl_->current_index; }
 
+uint64_t Store::history_start_index() const { return impl_->history.start_index(); }
+
 StoreStats Store::stats() const {
   auto v = [&](Stat st) { return impl_->stats[st].load(std::memory_order_relaxed); };
   StoreStats out;

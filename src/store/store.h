@@ -133,6 +133,9 @@ class Store {
   bool has_ttl_keys() const;
   uint64_t current_index() const;
   StoreStats stats() const;
+  // The index of the oldest event the history still holds (0 while it is empty): a watch from
+  // an older index gets 401 EventIndexCleared.
+  uint64_t history_start_index() const;
 
   // Writes the whole store (tree, TTLs, index, history, stats) in the versioned, checksummed
   // format of docs/store_format.md, streaming; nothing is built whole in memory.

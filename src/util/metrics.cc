@@ -4,7 +4,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -12,15 +15,20 @@
 namespace arbor::util {
 namespace {
 
-// Go's strconv.FormatFloat(v, 'g', -1, 64) for the bucket bounds and sum.
+// Go's strconv.FormatFloat(v, 'g', -1, 64), as Prometheus' Go client writes sample values: the
+// shortest digits that read back as `v`, in exponent form when the exponent is < -4 or >= 6
+// (20000 → "20000", 1e6 → "1e+06", 9605120 → "9.60512e+06", 0.001 → "0.001").
 std::string go_float(double v) {
+  if (v == 0) return "0";
   char buf[64];
-  for (int precision = 1; precision <= 17; ++precision) {
-    snprintf(buf, sizeof buf, "%.*g", precision, v);
-    double back = 0;
-    sscanf(buf, "%lf", &back);
-    if (back == v) break;
+  int precision = 1;
+  for (; precision <= 17; ++precision) {
+    snprintf(buf, sizeof buf, "%.*e", precision - 1, v);
+    if (strtod(buf, nullptr) == v) break;
   }
+  const int exp = atoi(strchr(buf, 'e') + 1);
+  if (exp < -4 || exp >= 6) return buf;  // Already "d.ddde+XX".
+  snprintf(buf, sizeof buf, "%.*f", std::max(precision - 1 - exp, 0), v);
   return buf;
 }
 

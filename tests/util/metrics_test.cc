@@ -52,3 +52,20 @@ TEST(MetricsRegistryTest, ProcessMetricsArePresent) {
 
 }  // namespace
 }  // namespace arbor::util
+
+namespace arbor::util {
+namespace {
+
+TEST(MetricsFormatTest, ValuesAsGosFormatFloat) {
+  for (auto [v, want] : {std::pair{20000.0, "20000"}, std::pair{1e6, "1e+06"},
+                         std::pair{9605120.0, "9.60512e+06"}, std::pair{0.001, "0.001"},
+                         std::pair{0.00001, "1e-05"}, std::pair{0.008657313, "0.008657313"},
+                         std::pair{3.0, "3"}, std::pair{0.0, "0"}}) {
+    std::string out;
+    append_sample(&out, "m", v);
+    EXPECT_EQ(out, std::string("m ") + want + "\n");
+  }
+}
+
+}  // namespace
+}  // namespace arbor::util
