@@ -1,9 +1,15 @@
 #include "http/auth.h"
 
 #include <crypt.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -134,7 +140,20 @@ json to_json(const StringList& l) { return l ? json(*l) : json(nullptr); }
 }  // namespace
 
 struct Auth::Impl {
-  explicit Impl(server::KvService& k) : kv(k) {}
+  explicit Impl(server::KvService& k) : kv(k) {
+    if (RAND_bytes(cache_key, sizeof cache_key) != 1) {
+      for (auto& b : cache_key) b = static_cast<unsigned char>(std::rand());
+    }
+    for (int i = 0; i < kCheckThreads; ++i) workers.emplace_back([this] { work(); });
+  }
+  ~Impl() {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu);
+      stopping = true;
+    }
+    queue_cv.notify_all();
+    for (auto& t : workers) t.join();
+  }
 
   // ---- reads (the store's shared lock; each counts as a store get, as etcd's do)
 
@@ -143,11 +162,42 @@ struct Auth::Impl {
     return got.ok() && got.value().node.value == "true";
   }
 
-  std::optional<User> get_user(std::string_view name) {
-    auto got = kv.read("/2/users/" + std::string(name), false, false);
-    if (!got.ok()) return std::nullopt;
+  // A user or role as stored, parsed once per version (its modified index): every request with
+  // credentials reads them, and parsing their JSON each time would cost more than the request.
+  template <typename T>
+  struct Parsed {
+    uint64_t modified_index = 0;
+    std::shared_ptr<const T> value;  // Null when the stored JSON is not a T.
+  };
+
+  template <typename T, typename Parse>
+  std::shared_ptr<const T> cached_read(std::unordered_map<std::string, Parsed<T>>& cache, const std::string& path,
+                               Parse parse) {
+    auto got = kv.read(path, false, false);
+    if (!got.ok()) return nullptr;
+    const store::NodeView& n = got.value().node;
+    {
+      std::lock_guard<std::mutex> lock(parsed_mu);
+      auto it = cache.find(path);
+      if (it != cache.end() && it->second.modified_index == n.modified_index) return it->second.value;
+    }
+    std::optional<T> parsed = parse(n.value);
+    std::shared_ptr<const T> v;
+    if (parsed) v = std::make_shared<const T>(std::move(*parsed));
+    std::lock_guard<std::mutex> lock(parsed_mu);
+    if (cache.size() >= kMaxCached) cache.clear();
+    cache[path] = Parsed<T>{n.modified_index, v};
+    return v;
+  }
+
+  std::shared_ptr<const User> get_user(std::string_view name) {
+    return cached_read(users, "/2/users/" + std::string(name),
+                       [](const std::string& v) { return parse_user(v); });
+  }
+
+  static std::optional<User> parse_user(const std::string& value) {
     // Stored as {"user":..,"password":<hash>,"roles":..}: the shape a PUT body has.
-    auto body = parse_user_body(got.value().node.value);
+    auto body = parse_user_body(value);
     if (!body) return std::nullopt;
     User u;
     u.name = body->user;
@@ -164,11 +214,15 @@ struct Auth::Impl {
     u.roles.push_back(kRoot);
   }
 
-  std::optional<Role> get_role(std::string_view name) {
-    if (name == kRoot) return root_role();
-    auto got = kv.read("/2/roles/" + std::string(name), false, false);
-    if (!got.ok()) return std::nullopt;
-    auto body = parse_role_body(got.value().node.value);
+  std::shared_ptr<const Role> get_role(std::string_view name) {
+    static const auto kRootRole = std::make_shared<const Role>(root_role());
+    if (name == kRoot) return kRootRole;
+    return cached_read(roles, "/2/roles/" + std::string(name),
+                       [](const std::string& v) { return parse_role(v); });
+  }
+
+  static std::optional<Role> parse_role(const std::string& value) {
+    auto body = parse_role_body(value);
     if (!body) return std::nullopt;
     Role r;
     r.name = body->role;
@@ -218,6 +272,7 @@ struct Auth::Impl {
   std::optional<store::Error> set_resource(const std::string& res, std::string value,
                                            bool prev_exist) {
     ensure_dirs();
+    if (res.rfind("/users/", 0) == 0) forget_user(std::string_view(res).substr(7));
     auto o = put("/2" + res, std::move(value), prev_exist);
     if (!o.result.ok()) return o.result.error();
     return std::nullopt;
@@ -225,6 +280,7 @@ struct Auth::Impl {
 
   std::optional<store::Error> delete_resource(const std::string& res) {
     ensure_dirs();
+    if (res.rfind("/users/", 0) == 0) forget_user(std::string_view(res).substr(7));
     server::Request r;
     r.method = server::Method::kDelete;
     r.path = "/2" + res;
@@ -246,30 +302,113 @@ struct Auth::Impl {
     return h;
   }
 
-  bool check_password(const User& u, const std::string& password) {
-    const std::string key = u.name + '\0' + u.password + '\0' + password;
-    {
-      std::lock_guard<std::mutex> lock(cache_mu);
-      if (verified.count(key)) return true;
-    }
+  // The verification cache: (user, keyed hash of the password) -> the stored bcrypt hash it was
+  // checked against. A hit needs the user's current hash to be that one, so a changed password
+  // misses; a deleted user has no hash. Plain passwords are never kept.
+  std::string cache_key_for(std::string_view user, std::string_view password) const {
+    // One digest context per thread and the algorithm fetched once: this runs on every request.
+    static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    thread_local std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestInit_ex2(ctx.get(), kSha256, nullptr);
+    EVP_DigestUpdate(ctx.get(), cache_key, sizeof cache_key);
+    EVP_DigestUpdate(ctx.get(), password.data(), password.size());
+    EVP_DigestFinal_ex(ctx.get(), md, &n);
+    std::string key(user);
+    key.push_back('\0');
+    key.append(reinterpret_cast<const char*>(md), n);
+    return key;
+  }
+
+  bool cached_ok(const User& u, std::string_view password) const {
+    if (u.password.empty()) return false;
+    const std::string key = cache_key_for(u.name, password);
+    std::lock_guard<std::mutex> lock(cache_mu);
+    auto it = verified.find(key);
+    return it != verified.end() && it->second == u.password;
+  }
+
+  // bcrypt: tens of milliseconds by design. Runs on the check threads only (verify_async).
+  bool bcrypt_check(const User& u, std::string_view password) {
     if (u.password.empty()) return false;
     auto data = std::make_unique<crypt_data>();
-    const char* h = crypt_r(password.c_str(), u.password.c_str(), data.get());
+    const std::string pw(password);
+    const char* h = crypt_r(pw.c_str(), u.password.c_str(), data.get());
     const bool ok = h != nullptr && u.password == h;
     if (ok) {
+      std::string key = cache_key_for(u.name, password);
       std::lock_guard<std::mutex> lock(cache_mu);
-      if (verified.size() > 10000) verified.clear();
-      verified.insert(key);
+      if (verified.size() >= kMaxCached) verified.clear();
+      verified[std::move(key)] = u.password;
     }
     return ok;
   }
 
-  // Go's Request.BasicAuth + the password check: the user, or nullopt.
-  std::optional<User> user_from_basic_auth(const std::string& header) {
+  void forget_user(std::string_view name) {
+    std::string prefix(name);
+    prefix.push_back('\0');
+    std::lock_guard<std::mutex> lock(cache_mu);
+    std::erase_if(verified, [&](const auto& e) { return e.first.rfind(prefix, 0) == 0; });
+  }
+
+  // Go's Request.BasicAuth: user and password.
+  static bool split_basic(const std::string& header, std::string* user, std::string* password) {
     auto creds = parse_basic_auth(header);
-    if (!creds) return std::nullopt;
-    auto u = get_user(creds->user);
-    if (!u || !check_password(*u, creds->password)) return std::nullopt;
+    if (!creds) return false;
+    *user = std::move(creds->user);
+    *password = std::move(creds->password);
+    return true;
+  }
+
+  // True when `req` carries credentials that only bcrypt can settle (auth on, a known user with
+  // a password, not in the cache).
+  bool needs_bcrypt(const HttpRequest& req) {
+    if (req.authorization.empty() || !enabled()) return false;
+    std::string name, password;
+    if (!split_basic(req.authorization, &name, &password)) return false;
+    auto u = get_user(name);
+    return u && !u->password.empty() && !cached_ok(*u, password);
+  }
+
+  // ---- the check threads: a small pool so that bcrypt never runs on an I/O thread.
+  static constexpr int kCheckThreads = 2;
+  static constexpr size_t kMaxQueued = 1024;
+  static constexpr size_t kMaxCached = 10000;
+
+  // False when too many checks wait already.
+  bool submit(std::function<void()> job) {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu);
+      if (queue.size() >= kMaxQueued) return false;
+      queue.push_back(std::move(job));
+    }
+    queue_cv.notify_one();
+    return true;
+  }
+
+  void work() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> lock(queue_mu);
+        queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (stopping) return;
+        job = std::move(queue.front());
+        queue.pop_front();
+      }
+      job();
+    }
+  }
+
+  // Go's Request.BasicAuth + the password check: the user, or nullopt.
+  // Only the cache is consulted here: Router::handle has sent every request whose credentials
+  // need bcrypt through verify_async first, so a miss now is a wrong password.
+  std::shared_ptr<const User> user_from_basic_auth(const std::string& header) {
+    std::string name, password;
+    if (!split_basic(header, &name, &password)) return nullptr;
+    auto u = get_user(name);
+    if (!u || !cached_ok(*u, password)) return nullptr;
     return u;
   }
 
@@ -285,8 +424,17 @@ struct Auth::Impl {
   server::KvService& kv;
   std::mutex mu;
   bool ensured_once = false;  // GUARDED_BY(mu)
-  std::mutex cache_mu;
-  std::set<std::string> verified;  // GUARDED_BY(cache_mu): user\0hash\0password that matched.
+  unsigned char cache_key[32];  // Random per process: the key of the password hashes below.
+  mutable std::mutex cache_mu;
+  std::unordered_map<std::string, std::string> verified;  // GUARDED_BY(cache_mu)
+  std::mutex parsed_mu;
+  std::unordered_map<std::string, Parsed<User>> users;  // GUARDED_BY(parsed_mu), by store path.
+  std::unordered_map<std::string, Parsed<Role>> roles;  // GUARDED_BY(parsed_mu)
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::deque<std::function<void()>> queue;  // GUARDED_BY(queue_mu)
+  bool stopping = false;                    // GUARDED_BY(queue_mu)
+  std::vector<std::thread> workers;
 };
 
 Auth::Auth(server::KvService& kv) : impl_(std::make_unique<Impl>(kv)) {}
@@ -309,6 +457,30 @@ bool Auth::keys_allowed(const HttpRequest& req, std::string_view key, bool recur
 }
 
 bool Auth::has_root_access(const HttpRequest& req) { return impl_->has_root(req); }
+
+bool Auth::needs_password_check(const HttpRequest& req) { return impl_->needs_bcrypt(req); }
+
+void Auth::verify_async(HttpRequest req, ExchangePtr ex,
+                        std::function<void(HttpRequest&, const ExchangePtr&)> then) {
+  Impl* a = impl_.get();
+  auto job = std::make_shared<std::tuple<HttpRequest, ExchangePtr, decltype(then)>>(
+      std::move(req), std::move(ex), std::move(then));
+  const bool queued = a->submit([a, job] {
+    auto& [r, e, next] = *job;
+    std::string name, password;
+    if (Impl::split_basic(r.authorization, &name, &password)) {
+      if (auto u = a->get_user(name)) a->bcrypt_check(*u, password);  // Fills the cache on success.
+    }
+    next(r, e);
+  });
+  if (!queued) {
+    HttpResponse resp;
+    resp.status = 503;
+    resp.add_header("Content-Type", "application/json");
+    resp.body = message_json("auth: too many password checks in progress");
+    std::get<1>(*job)->reply(std::move(resp));
+  }
+}
 
 void Auth::handle(const HttpRequest& req, const ExchangePtr& ex, const std::string& common,
                   const std::string& cluster_id) {

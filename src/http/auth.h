@@ -1,11 +1,12 @@
 #pragma once
 // etcd v2 auth (../shared/spec/v2-cluster-admin-api.md §7): users, roles and the enable flag
 // live in the store under /2 and change through ordinary replicated writes. Checks read the
-// store under its shared lock; a password is verified once and then cached until the user's
-// stored hash changes.
+// store under its shared lock; a password is verified once (off the I/O threads) and then cached
+// until the user's stored hash changes.
 //
 // Thread-safe.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,17 @@ class Auth {
 
   // Root access (auth endpoints, member changes). True while auth is disabled.
   bool has_root_access(const HttpRequest& req);
+
+  // Passwords are bcrypt hashes (tens of ms to check, as etcd's). A correct password is checked
+  // once and then found in a cache keyed by (user, keyed hash of the password); the checks
+  // above consult only that cache. So every request with credentials first asks
+  // needs_password_check(), and when it says yes goes through verify_async(), which runs bcrypt
+  // on a small pool of its own threads (never an I/O thread) and then calls `then` on that
+  // thread. A wrong password costs one bcrypt per attempt, as with etcd. When too many checks
+  // wait already, `ex` gets 503.
+  bool needs_password_check(const HttpRequest& req);
+  void verify_async(HttpRequest req, ExchangePtr ex,
+                    std::function<void(HttpRequest&, const ExchangePtr&)> then);
 
   // /v2/auth/*. `common` are the CORS header lines; `cluster_id` the hex cluster ID.
   void handle(const HttpRequest& req, const ExchangePtr& ex, const std::string& common,

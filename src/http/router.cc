@@ -640,6 +640,13 @@ Router::Router(RouterConfig config, server::KvService& kv, const server::Cluster
 
 Router::~Router() = default;
 
-void Router::handle(HttpRequest req, const ExchangePtr& ex) { impl_->handle(req, ex); }
+void Router::handle(HttpRequest req, const ExchangePtr& ex) {
+  if (impl_->auth.needs_password_check(req)) {
+    Impl* impl = impl_.get();
+    return impl_->auth.verify_async(std::move(req), ex,
+                                    [impl](HttpRequest& r, const ExchangePtr& e) { impl->handle(r, e); });
+  }
+  impl_->handle(req, ex);
+}
 
 }  // namespace arbor::http
