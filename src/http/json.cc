@@ -145,7 +145,11 @@ std::string_view trim_keys_prefix(std::string_view p) {
   return p;
 }
 
-void append_node_json(std::string& out, const store::NodeView& node) {
+namespace {
+
+// The fields of one node up to "nodes" (opening its list when it has children); returns whether
+// a field was written.
+bool append_node_head(std::string& out, const store::NodeView& node) {
   out.push_back('{');
   bool first = true;
   auto sep = [&] {
@@ -181,12 +185,18 @@ void append_node_json(std::string& out, const store::NodeView& node) {
   if (!node.nodes.empty()) {
     sep();
     out += "\"nodes\":[";
-    for (size_t i = 0; i < node.nodes.size(); ++i) {
-      if (i) out.push_back(',');
-      append_node_json(out, node.nodes[i]);
-    }
-    out.push_back(']');
   }
+  return !first;
+}
+
+// The fields after "nodes" (closing its list), and the closing brace.
+void append_node_tail(std::string& out, const store::NodeView& node, bool any_field) {
+  bool first = !any_field;
+  if (!node.nodes.empty()) out.push_back(']');
+  auto sep = [&] {
+    if (!first) out.push_back(',');
+    first = false;
+  };
   if (node.modified_index != 0) {
     sep();
     out += "\"modifiedIndex\":";
@@ -198,6 +208,31 @@ void append_node_json(std::string& out, const store::NodeView& node) {
     append_uint(out, node.created_index);
   }
   out.push_back('}');
+}
+
+}  // namespace
+
+// Depth-first with an explicit stack: a tree may be thousands of levels deep.
+void append_node_json(std::string& out, const store::NodeView& node) {
+  struct Frame {
+    const store::NodeView* node;
+    size_t next_child;
+    bool any_field;
+  };
+  std::vector<Frame> stack;
+  stack.push_back({&node, 0, append_node_head(out, node)});
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    if (f.next_child < f.node->nodes.size()) {
+      if (f.next_child) out.push_back(',');
+      const store::NodeView& child = f.node->nodes[f.next_child++];
+      const bool any = append_node_head(out, child);
+      stack.push_back({&child, 0, any});
+      continue;
+    }
+    append_node_tail(out, *f.node, f.any_field);
+    stack.pop_back();
+  }
 }
 
 void append_event_json(std::string& out, const store::Event& ev, bool omit_nodes) {

@@ -48,12 +48,6 @@ Result<KeysRequest, Error> parse_keys_request(const KeysInput& in) {
   std::string joined = "/1/";
   joined.append(rest);
   r.path = store::clean_path(joined);
-  // A key thousands of levels deep costs quadratic time and memory in every reply that lists
-  // it (each nested node repeats its full path); etcd itself never answers such a write.
-  if (std::count(r.path.begin(), r.path.end(), '/') > kMaxKeyDepth)
-    return invalid(ErrorCode::kInvalidField, "key has more than " +
-                                                 std::to_string(kMaxKeyDepth) + " path components");
-
   auto get_uint = [&](std::string_view key, uint64_t* v) {
     if (auto s = form.get(key)) {
       auto parsed = parse_uint64(*s);

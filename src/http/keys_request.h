@@ -20,9 +20,6 @@ class Form;
 // Go's ParseForm refuses form bodies above 10 MB.
 inline constexpr size_t kMaxFormBytes = 10 << 20;
 
-// Keys deeper than this are refused with a 400 (error 209) before they reach the store.
-inline constexpr long kMaxKeyDepth = 2048;
-
 struct KeysInput {
   std::string_view method;        // "GET", "HEAD", "PUT", "POST", "DELETE"
   std::string_view path;          // Decoded URL path, starting with "/v2/keys".

@@ -22,6 +22,7 @@
 #include "http/exchange.h"
 #include "http/form.h"
 #include "http/json.h"
+#include "http/keys_request.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "store/error.h"
@@ -40,7 +41,6 @@ constexpr size_t kHeaderLimit = (1 << 20) + 4096;  // Go's DefaultMaxHeaderBytes
 // etcd's client port sorts connections with cmux, whose HTTP/1 matcher reads the request line
 // into 4096 bytes: a longer line (CRLF included) is dropped without an answer.
 constexpr size_t kMaxRequestLine = 4096;
-constexpr uint64_t kMaxFormBytes = 10 << 20;  // Go's ParseForm cap ("http: POST too large").
 constexpr size_t kMaxBufferedWhileStreaming = 64 << 10;
 // After an error reply that leaves a body unread, the rest is read and thrown away this long,
 // so the client sees the reply instead of a reset (Go's server waits 500 ms).
@@ -346,7 +346,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool check_body_size() {
     const bool form = is_form();
     const uint64_t limit =
-        form ? std::min<uint64_t>(config_.max_request_bytes, kMaxFormBytes) : config_.max_request_bytes;
+        form ? std::min<uint64_t>(config_.max_request_bytes, uint64_t{kMaxFormBytes}) : config_.max_request_bytes;
     parser_->body_limit(limit);
     const auto len = parser_->content_length();
     if (!len || *len <= limit) return true;

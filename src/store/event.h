@@ -29,6 +29,21 @@ enum class Action : uint8_t {
 // "compareAndDelete", "expire".
 std::string_view action_name(Action action);
 
+struct NodeView;
+
+// The children of a NodeView: a vector whose destructor does not recurse, so a view of a tree
+// thousands of levels deep is freed without deep recursion on the machine stack.
+class NodeList : public std::vector<NodeView> {
+ public:
+  using std::vector<NodeView>::vector;
+  NodeList() = default;
+  NodeList(const NodeList&) = default;
+  NodeList(NodeList&&) noexcept = default;
+  NodeList& operator=(const NodeList&) = default;
+  NodeList& operator=(NodeList&&) noexcept = default;
+  ~NodeList();
+};
+
 // A node as a reply shows it. Field presence follows etcd's JSON: `value` only when has_value,
 // `dir` only when true, `expiration`/`ttl` only when the node has a TTL, `nodes` only when
 // non-empty.
@@ -41,7 +56,7 @@ struct NodeView {
   int64_t ttl = 0;              // ceil((expiration - now) / 1 s) when the view was built.
   uint64_t modified_index = 0;
   uint64_t created_index = 0;
-  std::vector<NodeView> nodes;  // Visible children (a Get of a directory).
+  NodeList nodes;               // Visible children (a Get of a directory).
 
   friend bool operator==(const NodeView&, const NodeView&) = default;
 };

@@ -29,6 +29,19 @@ void destroy_subtree(Node* n) {
   }
 }
 
+NodeList::~NodeList() {
+  // Grandchildren are moved out before their parents die; each view dies with no children.
+  std::vector<NodeView> pending;
+  for (NodeView& c : *this) {
+    for (NodeView& g : c.nodes) pending.push_back(std::move(g));
+  }
+  while (!pending.empty()) {
+    NodeView v = std::move(pending.back());
+    pending.pop_back();
+    for (NodeView& g : v.nodes) pending.push_back(std::move(g));
+  }
+}
+
 std::string path_of(const Node* n) {
   if (n->parent == nullptr) return "/";
   std::vector<const Node*> chain;

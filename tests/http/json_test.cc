@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testutil/small_stack.h"
+
 namespace arbor::http {
 namespace {
 
@@ -89,6 +91,50 @@ TEST(ErrorJson, CauseTrimmedAndLeftOutWhenEmpty) {
 
 TEST(MessageJson, IsAnHttpErrorBody) {
   EXPECT_EQ(message_json("Not found"), R"({"message":"Not found"})");
+}
+
+// A view 10,000 levels deep is encoded on a 256 KiB stack (no recursion per level), with the
+// same shape as a shallow one.
+TEST(NodeJson, DeepTreeIsEncodedWithoutRecursion) {
+  constexpr int kDepth = 10'000;
+  std::string out;
+  testing::RunOnSmallStack([&] {
+    store::NodeView root;
+    root.key = "/1/d";
+    root.dir = true;
+    root.modified_index = root.created_index = 4;
+    store::NodeView* cur = &root;
+    for (int i = 0; i < kDepth; ++i) {
+      cur->nodes.emplace_back();
+      cur = &cur->nodes.back();
+      cur->key = "/1/d/" + std::to_string(i);
+      cur->dir = i + 1 < kDepth;
+      cur->has_value = !cur->dir;
+      cur->value = "v";
+      cur->modified_index = cur->created_index = 5;
+    }
+    append_node_json(out, root);
+  });
+  const std::string leaf = "{\"key\":\"/d/9999\",\"value\":\"v\",\"modifiedIndex\":5,\"createdIndex\":5}";
+  const std::string head = "{\"key\":\"/d\",\"dir\":true,\"nodes\":[{\"key\":\"/d/0\"";
+  EXPECT_EQ(out.substr(0, head.size()), head);
+  EXPECT_NE(out.find(leaf + "]"), std::string::npos);
+  const std::string tail = "\"createdIndex\":5}],\"modifiedIndex\":4,\"createdIndex\":4}";
+  EXPECT_EQ(out.substr(out.size() - tail.size()), tail);
+  size_t opens = 0;
+  for (char c : out) opens += c == '{';
+  EXPECT_EQ(opens, static_cast<size_t>(kDepth + 1));
+
+  std::string shallow;
+  store::NodeView one;
+  one.key = "/1/d";
+  one.dir = true;
+  one.nodes.emplace_back();
+  one.nodes[0].key = "/1/d/x";
+  one.nodes[0].has_value = true;
+  one.nodes[0].modified_index = 7;
+  append_node_json(shallow, one);
+  EXPECT_EQ(shallow, "{\"key\":\"/d\",\"dir\":true,\"nodes\":[{\"key\":\"/d/x\",\"value\":\"\",\"modifiedIndex\":7}]}");
 }
 
 }  // namespace

@@ -126,6 +126,35 @@ TEST_F(LimitsTest, RequestLineOverFourKiBIsDroppedAsEtcdDoes) {
   EXPECT_TRUE(Healthy());
 }
 
+// The deepest key a 4096-byte request line can name (about 2,000 levels) is stored, listed
+// recursively and deleted; the store and the JSON encoder do not recurse per level.
+TEST_F(LimitsTest, DeepestKeyARequestLineCanNameIsStoredListedAndDeleted) {
+  Start();
+  std::string key = "/v2/keys/deep";
+  int levels = 0;
+  while (key.size() + 2 + 5 + 22 < 4096) {
+    key += "/a";
+    ++levels;
+  }
+  key += "/leaf";
+  auto put = cli_->Put(key, "value=deep", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 201);
+  auto list = cli_->Get("/v2/keys/deep?recursive=true");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->status, 200);
+  size_t dirs = 0;
+  for (size_t at = 0; (at = list->body.find("\"dir\":true", at)) != std::string::npos; ++at) ++dirs;
+  EXPECT_EQ(dirs, static_cast<size_t>(levels + 1));  // /deep and every /a.
+  EXPECT_NE(list->body.find("\"value\":\"deep\""), std::string::npos);
+  auto del = cli_->Delete("/v2/keys/deep?recursive=true");
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 200);
+  EXPECT_EQ(cli_->Get(key)->status, 404);
+  EXPECT_GT(levels, 2000);
+  EXPECT_TRUE(Healthy());
+}
+
 TEST_F(LimitsTest, HeadersOverOneMiBGet431) {
   Start();
   RawConn c(server_->port());
