@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cli/help.h"
+#include "cli/snapshot.h"
 
 extern char** environ;
 
@@ -1032,10 +1033,6 @@ int cmd_role_grant_revoke(Session& s, bool grant) {
   return kExitSuccess;
 }
 
-int cmd_backup(Session&) {
-  err("backup: not supported by arborctl yet (it needs arbor's data directory tools)\n");
-  return kExitBadArgs;
-}
 
 // ---------------------------------------------------------------- the command table
 
@@ -1122,6 +1119,8 @@ const std::vector<Command>& commands() {
       {"auth disable", {}, [](Session& s) { return cmd_auth(s, false); }},
       {"tree", {{"sort", FlagType::kBool, "true"}}, cmd_tree},
       {"export", {{"progress", FlagType::kBool}}, cmd_export},
+      {"snapshot save", {}, cmd_snapshot_save},
+      {"snapshot restore", {{"data-dir", FlagType::kString}, {"wal-dir", FlagType::kString}}, cmd_snapshot_restore},
       {"import", {{"progress", FlagType::kBool}, {"skip-existing", FlagType::kBool}}, cmd_import},
   };
   return *table;
@@ -1134,7 +1133,8 @@ const Command* find_command(std::string_view name) {
 }
 
 bool is_group(std::string_view name) {
-  return name == "member" || name == "user" || name == "role" || name == "auth";
+  return name == "member" || name == "user" || name == "role" || name == "auth" ||
+         name == "snapshot";
 }
 
 int show_help(std::string_view topic) {

@@ -36,6 +36,38 @@ OPTIONS:
    --skip-existing  leave keys that already exist (resume an interrupted import)
    
 )"},
+      {"snapshot", R"(NAME:
+   etcdctl snapshot - save a consistent snapshot of an arbor member, or restore one into a new data directory
+
+USAGE:
+   etcdctl snapshot command [command options] [arguments...]
+
+COMMANDS:
+     save     save FILE: fetch the member's snapshot (root only, GET /arbor/snapshot) into FILE
+     restore  restore FILE --data-dir DIR: create DIR holding the snapshot, ready to start
+
+OPTIONS:
+   --help, -h  show help
+   
+)"},
+      {"snapshot save", R"(NAME:
+   etcdctl snapshot save - fetch a consistent snapshot of the member (root only) into a file
+
+USAGE:
+   etcdctl snapshot save <file>
+   
+)"},
+      {"snapshot restore", R"(NAME:
+   etcdctl snapshot restore - create a new data directory holding a saved snapshot
+
+USAGE:
+   etcdctl snapshot restore [command options] <file>
+
+OPTIONS:
+   --data-dir value  the data directory to create (required; must not hold a member)
+   --wal-dir value   a dedicated WAL directory (default: <data-dir>/member/wal)
+   
+)"},
   };
   return *texts;
 }
@@ -55,7 +87,8 @@ std::optional<std::string> help_for(std::string_view topic) {
     text.insert(at,
                 "   tree            print a directory as an indented tree with values and TTLs\n"
                 "   export          write a whole subtree as JSON to stdout\n"
-                "   import          create the keys of an exported subtree under a directory\n");
+                "   import          create the keys of an exported subtree under a directory\n"
+                "   snapshot        save a member's snapshot, or restore one into a new data directory\n");
   }
   return text;
 }

@@ -14,6 +14,7 @@
 #include "http/form.h"
 #include "http/json.h"
 #include "http/keys_request.h"
+#include "http/snapshot_handler.h"
 #include "http/web_assets.h"
 #include "server/kv_service.h"
 #include "server/membership.h"
@@ -316,6 +317,7 @@ void Router::Impl::handle(HttpRequest& req, const ExchangePtr& ex) {
     return ex->reply(std::move(r));
   }
   if (p == "/ui" || p.compare(0, 4, "/ui/") == 0) return serve_ui(req, ex, common);
+  if (p == kSnapshotPath) return serve_snapshot(req, ex, common, kv, auth);
   return ex->reply(not_found(common));
 }
 

@@ -30,6 +30,7 @@
 #include "server/request.h"
 #include "server/waiter.h"
 #include "store/store.h"
+#include "util/io.h"
 #include "util/status.h"
 
 namespace arbor::server {
@@ -102,6 +103,11 @@ class KvService {
   uint64_t raft_term() const { return term_; }
 
   static int64_t now_ns();
+
+  // A consistent snapshot of the store in the snapshot file format (docs/snap_format.md), as of
+  // the raft index the store is at, appended to `out` under the shared lock (writes wait for it;
+  // reads do not). For the root-only /arbor/snapshot endpoint (docs/dropin.md).
+  [[nodiscard]] util::Status write_snapshot(util::ByteSink& out);
 
   // Metrics the loop owns (the WAL fsync histogram), in Prometheus text; "" without a log.
   std::string metrics_text() const;

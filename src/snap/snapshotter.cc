@@ -17,7 +17,7 @@ constexpr char kMagic[8] = {'A', 'R', 'B', 'O', 'R', 'S', 'N', 'P'};
 constexpr uint32_t kVersion = 1;
 constexpr size_t kChunk = 256 * 1024;
 
-// Buffers writes into the file in chunks and keeps the CRC of everything written.
+// Buffers writes into the file in chunks.
 class FileSink final : public util::ByteSink {
  public:
   explicit FileSink(util::File& f) : f_(f) { buf_.reserve(kChunk * 2); }
@@ -27,19 +27,30 @@ class FileSink final : public util::ByteSink {
   }
   util::Status flush() {
     if (buf_.empty()) return util::Status();
-    crc_ = util::crc32c_extend(crc_, buf_.data(), buf_.size());
     util::Status s = f_.write_at(off_, buf_);
     off_ += buf_.size();
     buf_.clear();
     return s;
   }
-  uint32_t crc() const { return crc_; }
-  uint64_t size() const { return off_ + buf_.size(); }
 
  private:
   util::File& f_;
   std::string buf_;
   uint64_t off_ = 0;
+};
+
+// Passes writes on and keeps the CRC of everything that went through.
+class CrcSink final : public util::ByteSink {
+ public:
+  explicit CrcSink(util::ByteSink& out) : out_(out) {}
+  util::Status append(std::string_view data) override {
+    crc_ = util::crc32c_extend(crc_, data.data(), data.size());
+    return out_.append(data);
+  }
+  uint32_t crc() const { return crc_; }
+
+ private:
+  util::ByteSink& out_;
   uint32_t crc_ = 0;
 };
 
@@ -75,17 +86,7 @@ util::Status Snapshotter::save(const raft::SnapshotMeta& meta,
   if (!file.ok()) return file.error();
   util::Status s = (*file)->truncate(0);
   FileSink sink(**file);
-  std::string header(kMagic, sizeof kMagic);
-  util::put_fixed32(header, kVersion);
-  util::put_bytes(header, raft::encode(meta));
-  if (s.ok()) s = sink.append(header);
-  if (s.ok()) s = write_data(sink);
-  if (s.ok()) s = sink.flush();
-  if (s.ok()) {
-    std::string trailer;
-    util::put_fixed32(trailer, sink.crc());
-    s = sink.append(trailer);
-  }
+  if (s.ok()) s = write_snapshot(meta, write_data, sink);
   if (s.ok()) s = sink.flush();
   if (s.ok()) s = (*file)->sync();
   file->reset();
@@ -95,37 +96,53 @@ util::Status Snapshotter::save(const raft::SnapshotMeta& meta,
   return s;
 }
 
+util::Status write_snapshot(const raft::SnapshotMeta& meta,
+                            const std::function<util::Status(util::ByteSink&)>& write_data,
+                            util::ByteSink& out) {
+  CrcSink sink(out);
+  std::string header(kMagic, sizeof kMagic);
+  util::put_fixed32(header, kVersion);
+  util::put_bytes(header, raft::encode(meta));
+  util::Status s = sink.append(header);
+  if (s.ok()) s = write_data(sink);
+  if (!s.ok()) return s;
+  std::string trailer;
+  util::put_fixed32(trailer, sink.crc());
+  return out.append(trailer);
+}
+
+Result<LoadedSnapshot, util::Status> parse_snapshot(std::string_view bytes) {
+  if (bytes.size() < sizeof kMagic + 4 + 4 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    return util::Status::corruption("bad magic");
+  if (util::crc32c_extend(0, bytes.data(), bytes.size() - 4) !=
+      util::decode_fixed32(bytes.data() + bytes.size() - 4))
+    return util::Status::corruption("checksum mismatch");
+  util::Decoder d(bytes.substr(sizeof kMagic, bytes.size() - sizeof kMagic - 4));
+  const uint32_t version = d.fixed32();
+  auto meta = raft::decode_snapshot_meta(d.bytes());
+  if (version != kVersion) return util::Status::corruption("unknown version " + std::to_string(version));
+  if (!d.ok() || !meta.ok()) return util::Status::corruption("bad metadata");
+  LoadedSnapshot out;
+  out.meta = *meta;
+  out.data.assign(d.raw(d.remaining()));
+  return out;
+}
+
 Result<LoadedSnapshot, util::Status> Snapshotter::load_newest() {
   std::vector<std::string> all = names();
   std::string bytes;
   for (auto it = all.rbegin(); it != all.rend(); ++it) {
     util::Status s = dir_.read(*it, &bytes);
     std::string why;
-    LoadedSnapshot out;
     if (!s.ok()) {
       why = s.to_string();
-    } else if (bytes.size() < sizeof kMagic + 4 + 4 ||
-               std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
-      why = "bad magic";
-    } else if (util::crc32c_extend(0, bytes.data(), bytes.size() - 4) !=
-               util::decode_fixed32(bytes.data() + bytes.size() - 4)) {
-      why = "checksum mismatch";
+    } else if (auto parsed = parse_snapshot(bytes); !parsed.ok()) {
+      why = parsed.error().message();
+    } else if (snapshot_name(parsed->meta.term, parsed->meta.index) != *it) {
+      why = "metadata does not match the file name";
     } else {
-      util::Decoder d(std::string_view(bytes).substr(sizeof kMagic, bytes.size() - sizeof kMagic - 4));
-      const uint32_t version = d.fixed32();
-      auto meta = raft::decode_snapshot_meta(d.bytes());
-      if (version != kVersion) {
-        why = "unknown version " + std::to_string(version);
-      } else if (!d.ok() || !meta.ok()) {
-        why = "bad metadata";
-      } else if (snapshot_name(meta->term, meta->index) != *it) {
-        why = "metadata does not match the file name";
-      } else {
-        out.meta = *meta;
-        out.data.assign(d.raw(d.remaining()));
-        out.name = *it;
-        return out;
-      }
+      parsed->name = *it;
+      return std::move(*parsed);
     }
     LOG_WARN("snap", "snapshot %s/%s is damaged (%s); set aside as %s.broken", dir_.path().c_str(),
              it->c_str(), why.c_str(), it->c_str());

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "raft/types.h"
@@ -50,5 +51,16 @@ class Snapshotter {
 };
 
 std::string snapshot_name(uint64_t term, uint64_t index);
+
+// The bytes of a snapshot file for `meta` (magic, version, meta, the image `write_data` streams,
+// CRC), appended to `out`: what save() puts in a file. The server streams a consistent snapshot
+// in this format (arborctl snapshot save) and `snapshot restore` installs it unchanged.
+[[nodiscard]] util::Status write_snapshot(
+    const raft::SnapshotMeta& meta, const std::function<util::Status(util::ByteSink&)>& write_data,
+    util::ByteSink& out);
+
+// Checks a snapshot file's bytes (magic, version, CRC, metadata). Corruption saying what is
+// wrong otherwise; `name` is left empty.
+[[nodiscard]] Result<LoadedSnapshot, util::Status> parse_snapshot(std::string_view bytes);
 
 }  // namespace arbor::snap

@@ -113,7 +113,8 @@ class Server {
  public:
   // With `tls` (a directory holding ca.pem, server.pem, server.key) the real etcd serves https
   // and requires client certificates.
-  explicit Server(const std::string& tls = "") {
+  // With `data_dir`, bin/arbor starts on that directory (kept afterwards).
+  explicit Server(const std::string& tls = "", const std::string& data_dir = "") {
     const char* forced = std::getenv("ARBORCTL_TEST_SERVER");
     const std::string want = forced ? forced : "";
     if (!tls.empty()) {
@@ -131,11 +132,12 @@ class Server {
     const std::string peer = "http://127.0.0.1:" + std::to_string(pport);
     char tmpl[] = "/tmp/arborctl-test-XXXXXX";
     dir_ = mkdtemp(tmpl);
+    data_dir_ = data_dir.empty() ? dir_ + "/data" : data_dir;
     std::vector<std::string> argv = {kind_ == "etcd" ? "/usr/bin/etcd" : "bin/arbor",
                                      "--name",
                                      "default",
                                      "--data-dir",
-                                     dir_ + "/data",
+                                     data_dir_,
                                      "--listen-client-urls",
                                      url_,
                                      "--advertise-client-urls",
@@ -182,9 +184,10 @@ class Server {
   bool ready() const { return ready_; }
   const std::string& url() const { return url_; }
   const std::string& kind() const { return kind_; }
+  const std::string& data_dir() const { return data_dir_; }
 
  private:
-  std::string kind_, url_, dir_;
+  std::string kind_, url_, dir_, data_dir_;
   std::vector<std::string> ready_args_;  // TLS flags for the readiness probe.
   pid_t pid_ = -1;
   bool ready_ = false;
@@ -590,11 +593,80 @@ TEST(ArborctlDifferentialTest, SameOutputAsEtcdctl) {
     const std::string extra =
         "   tree            print a directory as an indented tree with values and TTLs\n"
         "   export          write a whole subtree as JSON to stdout\n"
-        "   import          create the keys of an exported subtree under a directory\n";
+        "   import          create the keys of an exported subtree under a directory\n"
+        "   snapshot        save a member's snapshot, or restore one into a new data directory\n";
     if (const size_t at = got_out.find(extra); at != std::string::npos)
       got_out.erase(at, extra.size());
     EXPECT_EQ(got_out, Normalize(want.out)) << line;
   }
+}
+
+// snapshot save / restore and backup: arbor's data directories (bin/arbor only).
+class DataDirCommandsTest : public ArborctlTest {
+ protected:
+  void SetUp() override {
+    ArborctlTest::SetUp();
+    if (IsSkipped()) return;
+    if (server_->kind() != "bin/arbor") GTEST_SKIP() << "needs bin/arbor";
+    char tmpl[] = "/tmp/arborctl-dd-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::system(("rm -rf " + dir_).c_str());
+  }
+  // The keys under this test's prefix, as a fresh bin/arbor on `data_dir` lists them.
+  std::string KeysServedFrom(const std::string& data_dir) {
+    Server restarted("", data_dir);
+    if (!restarted.ready()) return "not ready";
+    return Exec({"bin/arborctl", "--endpoints", restarted.url(), "ls", "--recursive", prefix_}).out;
+  }
+  std::string dir_;
+};
+
+TEST_F(DataDirCommandsTest, SnapshotSaveThenRestoreServesTheSameKeys) {
+  ASSERT_EQ(Ctl({"set", K("/a"), "1"}).rc, 0);
+  ASSERT_EQ(Ctl({"set", K("/d/b"), "2"}).rc, 0);
+  const Outcome save = Ctl({"snapshot", "save", dir_ + "/snap.bin"});
+  ASSERT_EQ(save.rc, 0) << save.err;
+  EXPECT_EQ(save.out.rfind("Snapshot saved at " + dir_ + "/snap.bin (index ", 0), 0u) << save.out;
+  const Outcome restore = Exec({"bin/arborctl", "snapshot", "restore", dir_ + "/snap.bin", "--data-dir", dir_ + "/r"});
+  ASSERT_EQ(restore.rc, 0) << restore.err;
+  EXPECT_EQ(KeysServedFrom(dir_ + "/r"), K("/a") + "\n" + K("/d") + "\n" + K("/d/b") + "\n");
+}
+
+TEST_F(DataDirCommandsTest, RestoreRefusesAnExistingMemberAndADamagedFile) {
+  ASSERT_EQ(Ctl({"snapshot", "save", dir_ + "/snap.bin"}).rc, 0);
+  ASSERT_EQ(Exec({"bin/arborctl", "snapshot", "restore", dir_ + "/snap.bin", "--data-dir", dir_ + "/r"}).rc, 0);
+  ExpectOutcome(Exec({"bin/arborctl", "snapshot", "restore", dir_ + "/snap.bin", "--data-dir", dir_ + "/r"}), 1, "",
+                "Error:  data-dir \"" + dir_ + "/r\" exists\n");
+  std::ofstream(dir_ + "/bad.bin") << "ARBORSNP not really";
+  const Outcome bad = Exec({"bin/arborctl", "snapshot", "restore", dir_ + "/bad.bin", "--data-dir", dir_ + "/r2"});
+  EXPECT_EQ(bad.rc, 1);
+  EXPECT_NE(bad.err.find("is not an arbor snapshot"), std::string::npos) << bad.err;
+}
+
+TEST_F(DataDirCommandsTest, BackupOfALiveMemberStartsWithItsKeys) {
+  ASSERT_EQ(Ctl({"set", K("/x"), "live"}).rc, 0);
+  const Outcome b = Exec({"bin/arborctl", "backup", "--data-dir", server_->data_dir(), "--backup-dir", dir_ + "/b"});
+  ASSERT_EQ(b.rc, 0) << b.err;
+  EXPECT_EQ(b.out, "");
+  EXPECT_EQ(KeysServedFrom(dir_ + "/b"), K("/x") + "\n");
+}
+
+TEST_F(DataDirCommandsTest, SnapshotIsRootOnlyOnceAuthIsEnabled) {
+  Server own;  // Its own member: enabling auth must not touch the suite's server.
+  ASSERT_TRUE(own.ready());
+  auto ctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"bin/arborctl", "--endpoints", own.url()});
+    return Exec(args);
+  };
+  ASSERT_EQ(ctl({"user", "add", "root:rootpw"}).rc, 0);
+  ASSERT_EQ(ctl({"auth", "enable"}).rc, 0);
+  const Outcome denied = ctl({"snapshot", "save", dir_ + "/s.bin"});
+  EXPECT_EQ(denied.rc, 3);
+  EXPECT_NE(denied.err.find("insufficient credentials"), std::string::npos) << denied.err;
+  EXPECT_EQ(access((dir_ + "/s.bin").c_str(), F_OK), -1);
+  EXPECT_EQ(ctl({"--username", "root:rootpw", "snapshot", "save", dir_ + "/s.bin"}).rc, 0);
 }
 
 }  // namespace
