@@ -66,6 +66,20 @@ http::ServerConfig client_server_config(const server::Config& cfg) {
     *out = http::parse_duration_ms(*value);
     if (*out <= 0) die(std::string("invalid duration \"") + *value + "\" for --" + flag);
   }
+  const server::TlsConfig& t = cfg.client_tls;
+  sc.tls.cert_file = t.cert_file;
+  sc.tls.key_file = t.key_file;
+  sc.tls.trusted_ca_file = t.trusted_ca_file;
+  sc.tls.client_cert_auth = t.client_cert_auth;
+  sc.tls.auto_tls = t.auto_tls;
+  sc.tls.auto_tls_dir = cfg.data_dir + "/fixtures/client";  // Where etcd keeps its own.
+  sc.tls.cipher_suites = cfg.cipher_suites;
+  for (const std::string& u : cfg.listen_client_urls) {
+    std::string host = u.substr(u.find("://") + 3);
+    host = host.substr(0, host.rfind(':'));
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    sc.tls.hosts.push_back(host);
+  }
   return sc;
 }
 

@@ -412,9 +412,19 @@ struct Auth::Impl {
     return u;
   }
 
+  // etcd's userFromClientCertificate: the first common name of the verified chain that names
+  // a user (names are there only with --client-cert-auth).
+  std::shared_ptr<const User> user_from_certificate(const HttpRequest& req) {
+    for (const std::string& cn : req.tls_common_names)
+      if (auto u = get_user(cn)) return u;
+    return nullptr;
+  }
+
   bool has_root(const HttpRequest& req) {
     if (!enabled()) return true;
-    auto u = user_from_basic_auth(req.authorization);
+    auto u = req.authorization.empty() && !req.tls_common_names.empty()
+                 ? user_from_certificate(req)
+                 : user_from_basic_auth(req.authorization);
     if (!u || !u->roles.is_array()) return false;
     for (const auto& r : u->roles)
       if (r == kRoot) return true;
@@ -443,11 +453,16 @@ Auth::~Auth() = default;
 bool Auth::keys_allowed(const HttpRequest& req, std::string_view key, bool recursive) {
   if (!impl_->enabled()) return true;
   const bool write_access = req.method != "GET" && req.method != "HEAD";
+  std::shared_ptr<const User> u;
   if (req.authorization.empty()) {
-    auto guest = impl_->get_role(kGuest);
-    return guest && guest->allows(key, write_access, /*recursive=*/false);
+    u = impl_->user_from_certificate(req);
+    if (!u) {
+      auto guest = impl_->get_role(kGuest);
+      return guest && guest->allows(key, write_access, /*recursive=*/false);
+    }
+  } else {
+    u = impl_->user_from_basic_auth(req.authorization);
   }
-  auto u = impl_->user_from_basic_auth(req.authorization);
   if (!u || !u->roles.is_array()) return false;
   for (const auto& rn : u->roles) {
     auto role = impl_->get_role(rn.get<std::string>());

@@ -19,6 +19,9 @@ struct HttpRequest {
   std::string authorization;
   std::string origin;
   std::string body;
+  // With --client-cert-auth over https: the common names of the client's verified certificate
+  // chain, leaf first (the v2 auth user when no Authorization header is sent).
+  std::vector<std::string> tls_common_names;
 };
 
 // A reply: status, pre-rendered header lines ("Name: value\r\n", in Go's sorted order, without

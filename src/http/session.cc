@@ -8,6 +8,7 @@
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstring>
@@ -25,6 +26,7 @@
 #include "http/keys_request.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/tls_cert.h"
 #include "store/error.h"
 #include "util/log.h"
 
@@ -100,7 +102,39 @@ std::string bad_request_text(int status) {
          "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n" + msg;
 }
 
-class Session;
+// What a RequestExchange talks to: a session over a plain or a TLS stream.
+using TlsStream = asio::ssl::stream<tcp::socket>;
+
+// The common names of a verified client certificate chain, leaf first (Go's VerifiedChains).
+std::vector<std::string> tls_peer_names(SSL* ssl) {
+  std::vector<std::string> out;
+  if (SSL_get_verify_result(ssl) != X509_V_OK) return out;
+  STACK_OF(X509)* chain = SSL_get0_verified_chain(ssl);
+  if (chain == nullptr) return out;
+  for (int i = 0; i < sk_X509_num(chain); ++i) {
+    X509_NAME* name = X509_get_subject_name(sk_X509_value(chain, i));
+    const int at = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+    if (at < 0) continue;
+    const ASN1_STRING* cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at));
+    out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(cn)),
+                     static_cast<size_t>(ASN1_STRING_length(cn)));
+  }
+  return out;
+}
+
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  virtual asio::any_io_executor executor() = 0;
+  virtual void deliver_reply(uint64_t seq, HttpResponse& r) = 0;
+  virtual void deliver_stream_begin(uint64_t seq, HttpResponse& r) = 0;
+  virtual void deliver_stream_write(uint64_t seq, const std::shared_ptr<const std::string>* chunks,
+                                    size_t n, bool last) = 0;
+  virtual void deliver_stream_end(uint64_t seq) = 0;
+  virtual void set_disconnect(uint64_t seq, std::function<void()>& f) = 0;
+};
+
+using Session = SessionBase;
 
 // The reply channel of one request. Calls from other threads are posted to the session's
 // strand; a stale call (for an earlier request) is ignored by the session.
@@ -120,16 +154,37 @@ class RequestExchange final : public Exchange {
   uint64_t seq_;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection. `Stream` is tcp::socket or TlsStream; the differences are the handshake, how
+// a parked stream notices its client leaving, and where the peer's certificate names come from.
+template <class Stream>
+class StreamSession final : public SessionBase {
  public:
-  Session(tcp::socket socket, Router& router, const ServerConfig& config)
-      : socket_(std::move(socket)), router_(router), config_(config), timer_(socket_.get_executor()) {}
+  static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
 
-  void start() { do_read(); }
+  template <class... StreamArgs>
+  StreamSession(Router& router, const ServerConfig& config, StreamArgs&&... args)
+      : stream_(std::forward<StreamArgs>(args)...), router_(router), config_(config),
+        timer_(stream_.get_executor()) {}
 
-  asio::any_io_executor executor() { return socket_.get_executor(); }
+  void start() {
+    if constexpr (kTls) {
+      // The handshake must finish within the header timeout, like the first request's headers.
+      arm_timer(std::chrono::milliseconds(config_.read_header_timeout_ms));
+      handshaking_ = true;
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = self()](error_code ec) {
+        self->handshaking_ = false;
+        if (ec) return self->close();
+        self->peer_names_ = tls_peer_names(self->stream_.native_handle());
+        self->do_read();
+      });
+    } else {
+      do_read();
+    }
+  }
 
-  void deliver_reply(uint64_t seq, HttpResponse& r) {
+  asio::any_io_executor executor() override { return stream_.get_executor(); }
+
+  void deliver_reply(uint64_t seq, HttpResponse& r) override {
     if (seq != seq_ || state_ != State::kHandling) return;
     std::string out;
     out.reserve(256 + (r.omit_body ? 0 : r.body.size()));
@@ -148,7 +203,7 @@ class Session : public std::enable_shared_from_this<Session> {
     send(std::move(out));
   }
 
-  void deliver_stream_begin(uint64_t seq, HttpResponse& r) {
+  void deliver_stream_begin(uint64_t seq, HttpResponse& r) override {
     if (seq != seq_ || state_ != State::kHandling) return;
     std::string out;
     append_status_line(out, r.status);
@@ -162,7 +217,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void deliver_stream_write(uint64_t seq, const std::shared_ptr<const std::string>* chunks,
-                            size_t n, bool last) {
+                            size_t n, bool last) override {
     if (seq != seq_ || state_ != State::kStreaming) return;
     // A stream whose client does not read: drop it (and its watcher) rather than buffer forever.
     if (pending_.size() > config_.max_stream_backlog_bytes) {
@@ -187,14 +242,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!out.empty()) send(std::move(out));
   }
 
-  void deliver_stream_end(uint64_t seq) {
+  void deliver_stream_end(uint64_t seq) override {
     if (seq != seq_ || state_ != State::kStreaming) return;
     on_disconnect_ = nullptr;
     state_ = State::kFinishing;
     send("0\r\n\r\n");
   }
 
-  void set_disconnect(uint64_t seq, std::function<void()>& f) {
+  void set_disconnect(uint64_t seq, std::function<void()>& f) override {
     if (seq != seq_) return;
     if (state_ == State::kClosed) {
       if (f) f();
@@ -219,8 +274,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // long Content-Length while parsing the headers, before the reply can depend on them.
     parser_->body_limit(std::numeric_limits<uint64_t>::max());
     bhttp::async_read_header(
-        socket_, buffer_, *parser_,
-        [self = shared_from_this()](error_code ec, size_t n) { self->on_header(ec, n); });
+        stream_, buffer_, *parser_,
+        [self = self()](error_code ec, size_t n) { self->on_header(ec, n); });
   }
 
   // Headers are in. A client that sent "Expect: 100-continue" (curl, for bodies over 1 KB)
@@ -233,8 +288,8 @@ class Session : public std::enable_shared_from_this<Session> {
     auto expect = msg.find(bhttp::field::expect);
     if (expect != msg.end() && beast::iequals(expect->value(), "100-continue")) {
       static const std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      return asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
-                               [self = shared_from_this()](error_code wec, size_t) {
+      return asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                               [self = self()](error_code wec, size_t) {
                                  if (wec) return self->close();
                                  self->read_body();
                                });
@@ -243,8 +298,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_body() {
-    bhttp::async_read(socket_, buffer_, *parser_,
-                      [self = shared_from_this()](error_code ec, size_t n) { self->on_read(ec, n); });
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = self()](error_code ec, size_t n) { self->on_read(ec, n); });
   }
 
   void on_read(error_code ec, size_t /*bytes*/) {
@@ -274,6 +329,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (buffer_.size() == 0) buffer_.shrink_to_fit();
     state_ = State::kHandling;
     ++seq_;
+    req.tls_common_names = peer_names_;
     router_.handle(std::move(req), std::make_shared<RequestExchange>(shared_from_this(), seq_));
   }
 
@@ -388,12 +444,13 @@ class Session : public std::enable_shared_from_this<Session> {
     if (timer_armed_) return;
     timer_armed_ = true;
     timer_.expires_after(d);
-    timer_.async_wait([self = shared_from_this()](error_code ec) { self->on_timer(ec); });
+    timer_.async_wait([self = self()](error_code ec) { self->on_timer(ec); });
   }
 
   void on_timer(error_code ec) {
     timer_armed_ = false;
     if (ec || state_ == State::kClosed) return;
+    if (handshaking_) return close();
     if (state_ != State::kReading || !parser_) return;  // Handling, streaming: never timed out.
     const auto now = Clock::now();
     const auto header_timeout = std::chrono::milliseconds(config_.read_header_timeout_ms);
@@ -423,13 +480,13 @@ class Session : public std::enable_shared_from_this<Session> {
       timer_.cancel();
       timer_armed_ = true;
       timer_.expires_at(*drain_deadline_);
-      timer_.async_wait([self = shared_from_this()](error_code wec) {
+      timer_.async_wait([self = self()](error_code wec) {
         self->timer_armed_ = false;
         if (!wec) self->close();
       });
     }
-    socket_.async_read_some(asio::buffer(drain_buf_.get(), kDrainChunk),
-                            [self = shared_from_this()](error_code ec, size_t) {
+    socket().async_read_some(asio::buffer(drain_buf_.get(), kDrainChunk),
+                            [self = self()](error_code ec, size_t) {
                               if (ec || self->state_ == State::kClosed) return self->close();
                               self->drain();
                             });
@@ -448,8 +505,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void do_write() {
     writing_ = true;
-    asio::async_write(socket_, asio::buffer(out_),
-                      [self = shared_from_this()](error_code ec, size_t) { self->on_write(ec); });
+    asio::async_write(stream_, asio::buffer(out_),
+                      [self = self()](error_code ec, size_t) { self->on_write(ec); });
   }
 
   void on_write(error_code ec) {
@@ -465,7 +522,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (state_ != State::kFinishing) return;
     if (!keep_alive_) {
       error_code ignored;
-      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      socket().shutdown(tcp::socket::shutdown_send, ignored);
       if (discard_on_close_) return drain();
       return close();
     }
@@ -481,22 +538,36 @@ class Session : public std::enable_shared_from_this<Session> {
   void wait_readable() {
     if (waiting_readable_) return;
     waiting_readable_ = true;
-    socket_.async_wait(tcp::socket::wait_read,
-                       [self = shared_from_this()](error_code ec) { self->on_readable(ec); });
+    if constexpr (kTls) {
+      // Bytes under TLS can only be read through the stream: a small read stays pending.
+      stream_.async_read_some(buffer_.prepare(512), [self = self()](error_code ec, size_t n) {
+        self->waiting_readable_ = false;
+        self->buffer_.commit(n);
+        if (ec || n == 0 || self->state_ == State::kClosed) return self->close();
+        self->after_readable();
+      });
+      return;
+    }
+    socket().async_wait(tcp::socket::wait_read,
+                       [self = self()](error_code ec) { self->on_readable(ec); });
   }
 
   void on_readable(error_code ec) {
     waiting_readable_ = false;
     if (ec || state_ == State::kClosed) return close();
     error_code rec;
-    const size_t avail = socket_.available(rec);
+    tcp::socket& sock = socket();
+    const size_t avail = sock.available(rec);
     if (rec || avail == 0) return close();  // The peer closed (EOF) or reset.
     auto buf = buffer_.prepare(avail);
-    socket_.non_blocking(true, rec);
-    const size_t n = socket_.read_some(buf, rec);
-    socket_.non_blocking(false, rec);
+    sock.non_blocking(true, rec);
+    const size_t n = sock.read_some(buf, rec);
+    sock.non_blocking(false, rec);
     buffer_.commit(n);
-    if (resume_after_wait_) {
+    after_readable();
+  }
+
+  void after_readable() {    if (resume_after_wait_) {
       resume_after_wait_ = false;
       return do_read();
     }
@@ -508,7 +579,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
     error_code ignored;
-    socket_.close(ignored);
+    socket().close(ignored);
     timer_.cancel();
     if (auto f = std::move(on_disconnect_)) {
       on_disconnect_ = nullptr;
@@ -518,7 +589,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   static constexpr size_t kDrainChunk = 16 << 10;
 
-  tcp::socket socket_;
+  tcp::socket& socket() { return beast::get_lowest_layer(stream_); }
+  std::shared_ptr<StreamSession> self() {
+    return std::static_pointer_cast<StreamSession>(shared_from_this());
+  }
+
+  Stream stream_;
+  bool handshaking_ = false;
+  std::vector<std::string> peer_names_;  // CNs of a verified client certificate chain.
   Router& router_;  // Not owned; outlives every session.
   const ServerConfig& config_;  // Not owned; the server's, outlives every session.
   asio::steady_timer timer_;
@@ -627,14 +705,63 @@ struct Server::Impl {
     }
     error_code ignored;
     s.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<Session>(std::move(s), router, config)->start();
+    if (tls_listener[i]) {
+      std::make_shared<StreamSession<TlsStream>>(router, config, std::move(s), *ssl)->start();
+    } else {
+      std::make_shared<StreamSession<tcp::socket>>(router, config, std::move(s))->start();
+    }
     do_accept(i);
+  }
+
+  // The server's TLS context, as etcd's transport.TLSInfo.ServerConfig builds it: TLS 1.2 at
+  // least, the key pair (given, or made by --auto-tls), client certificates required and
+  // verified against the trusted CA with --client-cert-auth, and --cipher-suites.
+  util::Status make_tls_context() {
+    const TlsSettings& t = config.tls;
+    std::string cert = t.cert_file, key = t.key_file;
+    if ((cert.empty() || key.empty()) && t.auto_tls) {
+      if (auto st = make_self_signed_cert(t.auto_tls_dir, t.hosts, &cert, &key); !st.ok()) return st;
+    }
+    if (cert.empty() || key.empty())
+      return util::Status::invalid_argument("https URL needs --cert-file and --key-file (or --auto-tls)");
+    ssl.emplace(asio::ssl::context::tls_server);
+    error_code ec;
+    ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                         asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
+                     ec);
+    ssl->use_certificate_chain_file(cert, ec);
+    if (ec) return util::Status::invalid_argument("cert-file " + cert + ": " + ec.message());
+    ssl->use_private_key_file(key, asio::ssl::context::pem, ec);
+    if (ec) return util::Status::invalid_argument("key-file " + key + ": " + ec.message());
+    if (!t.trusted_ca_file.empty()) {
+      ssl->load_verify_file(t.trusted_ca_file, ec);
+      if (ec) return util::Status::invalid_argument("trusted-ca-file " + t.trusted_ca_file + ": " + ec.message());
+    }
+    if (t.client_cert_auth) {
+      ssl->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert, ec);
+    }
+    if (!t.cipher_suites.empty()) {
+      std::string list;
+      for (const std::string& go_name : t.cipher_suites) {
+        const char* name = openssl_cipher_name(go_name);
+        if (name == nullptr) return util::Status::invalid_argument("unexpected TLS cipher suite " + go_name);
+        if (!list.empty()) list.push_back(':');
+        list += name;
+      }
+      // etcd's list limits TLS 1.2; Go does not let TLS 1.3 suites be chosen, nor does this.
+      if (SSL_CTX_set_cipher_list(ssl->native_handle(), list.c_str()) != 1)
+        return util::Status::invalid_argument("no usable TLS cipher suite in " + list);
+    }
+    return util::Status();
   }
 
   ServerConfig config;
   Router& router;
   asio::io_context ioc;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<bool> tls_listener;  // Per acceptor: an https URL.
+  std::optional<asio::ssl::context> ssl;
   std::chrono::steady_clock::time_point last_accept_log{};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
 };
@@ -646,6 +773,9 @@ Server::~Server() { stop(); }
 
 util::Status Server::start() {
   for (const std::string& url : impl_->config.listen_urls) {
+    if (url.rfind("https://", 0) == 0 && !impl_->ssl) {
+      if (auto st = impl_->make_tls_context(); !st.ok()) return st;
+    }
     std::string host, port;
     if (!parse_listen_url(url, &host, &port)) return util::Status::invalid_argument("bad listen URL " + url);
     error_code ec;
@@ -669,6 +799,7 @@ util::Status Server::start() {
       if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
       if (ec) return util::Status::io_error("listen " + url + ": " + ec.message());
       impl_->acceptors.push_back(std::move(acc));
+      impl_->tls_listener.push_back(url.rfind("https://", 0) == 0);
     }
   }
   for (size_t i = 0; i < impl_->acceptors.size(); ++i) impl_->do_accept(i);
@@ -683,6 +814,32 @@ void Server::run() {
 }
 
 void Server::stop() { impl_->ioc.stop(); }
+
+const char* openssl_cipher_name(std::string_view go_name) {
+  // Go's crypto/tls names (etcd's --cipher-suites) of the TLS 1.2 suites, and OpenSSL's.
+  static constexpr std::pair<std::string_view, const char*> kSuites[] = {
+      {"TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA"},
+      {"TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA"},
+      {"TLS_RSA_WITH_AES_128_CBC_SHA256", "AES128-SHA256"},
+      {"TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256"},
+      {"TLS_RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384"},
+      {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA-AES128-SHA"},
+      {"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-ECDSA-AES256-SHA"},
+      {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA"},
+      {"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA-AES256-SHA"},
+      {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "ECDHE-ECDSA-AES128-SHA256"},
+      {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "ECDHE-RSA-AES128-SHA256"},
+      {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"},
+      {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"},
+      {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"},
+      {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"},
+      {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305", "ECDHE-RSA-CHACHA20-POLY1305"},
+      {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305", "ECDHE-ECDSA-CHACHA20-POLY1305"},
+  };
+  for (const auto& [go, ossl] : kSuites)
+    if (go == go_name) return ossl;
+  return nullptr;
+}
 
 int64_t parse_duration_ms(const std::string& s) {
   if (s.empty()) return -1;

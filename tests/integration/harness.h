@@ -46,14 +46,15 @@ inline bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds
 // bin/arbor as a single member on free loopback ports; killed (by its PID) on destruction.
 class ArborProcess {
  public:
-  // `scheme` is "http" or "https"; `extra` are more flags.
-  explicit ArborProcess(std::vector<std::string> extra = {}, std::string scheme = "http")
+  // `extra` are more flags; `more_client_urls` ("https://127.0.0.1:N") are listened on too.
+  explicit ArborProcess(std::vector<std::string> extra = {}, std::string more_client_urls = "")
       : client_port_(FreePort()), peer_port_(FreePort()) {
-    const std::string client = scheme + "://127.0.0.1:" + std::to_string(client_port_);
+    const std::string client = "http://127.0.0.1:" + std::to_string(client_port_);
+    const std::string listen = more_client_urls.empty() ? client : client + "," + more_client_urls;
     const std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);
     data_dir_ = "/tmp/arbor-it-" + std::to_string(getpid()) + "-" + std::to_string(client_port_);
     std::vector<std::string> args = {"bin/arbor", "--name", "default", "--data-dir", data_dir_,
-                                     "--listen-client-urls", client, "--advertise-client-urls",
+                                     "--listen-client-urls", listen, "--advertise-client-urls",
                                      client, "--listen-peer-urls", peer,
                                      "--initial-advertise-peer-urls", peer, "--initial-cluster",
                                      "default=" + peer, "--log-level", "error"};
