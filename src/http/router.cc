@@ -13,6 +13,7 @@
 #include "http/auth.h"
 #include "http/form.h"
 #include "http/json.h"
+#include "http/http_metrics.h"
 #include "http/keys_request.h"
 #include "http/snapshot_handler.h"
 #include "http/web_assets.h"
@@ -29,6 +30,10 @@ constexpr std::string_view kMembersPrefix = "/v2/members";
 constexpr std::string_view kAuthPrefix = "/v2/auth";
 
 std::string u64(uint64_t v) { return std::to_string(v); }
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 // Go's time.Duration.String, e.g. "8m8.482435166s".
 std::string go_duration(int64_t ns) {
@@ -118,6 +123,9 @@ struct Router::Impl {
     allow_all = config.cors.empty() ||
                 std::find(config.cors.begin(), config.cors.end(), "*") != config.cors.end();
     cors_all = cors_headers("*");
+    // The keys handler's etcd_http_* families; a metrics-only router serves no keys.
+    if (config.metrics != nullptr && !config.metrics_only)
+      config.metrics->add([this](std::string* out, bool) { http_metrics.render(out); });
   }
 
   // The CORS header lines for a request from `origin` (empty when not allowed).
@@ -225,6 +233,7 @@ struct Router::Impl {
   server::KvService& kv;           // Not owned.
   const server::Cluster& cluster;  // Not owned.
   Auth auth;
+  HttpMetrics http_metrics;  // etcd_http_*: rendered by config.metrics, which outlives this.
   std::string cluster_id;  // Hex, as in X-Etcd-Cluster-Id.
   int64_t start_time;      // Unix ns.
   bool allow_all = true;
@@ -363,18 +372,32 @@ void Router::Impl::serve_keys(HttpRequest& req, const ExchangePtr& ex, const std
     return ex->reply(keys_error(
         common, store::Error{store::ErrorCode::kUnauthorized, "Insufficient credentials", 0}));
   }
+  if (r.method == server::Method::kGet && r.wait) return serve_watch(r, ex, common);
+  // etcd's v2 metrics: received once parsed and authorised, then failed or timed.
+  const auto start = std::chrono::steady_clock::now();
+  const char* label = r.method == server::Method::kQGet ? "QGET" : m.c_str();
+  http_metrics.received(label);
   if (r.method == server::Method::kGet) {
-    if (r.wait) return serve_watch(r, ex, common);
     auto got = kv.read(r.path, r.recursive, r.sorted);
-    if (!got.ok()) return ex->reply(keys_error(common, got.error()));
+    if (!got.ok()) {
+      HttpResponse resp = keys_error(common, got.error());
+      http_metrics.failed(label, resp.status);
+      return ex->reply(std::move(resp));
+    }
     HttpResponse resp = keys_event(common, got.value(), kv.raft_index(), false);
     resp.omit_body = kr.head;
-    return ex->reply(std::move(resp));
+    ex->reply(std::move(resp));
+    return http_metrics.succeeded(label, seconds_since(start));
   }
   const bool no_value = kr.no_value_on_success;
-  kv.write(std::move(r), [this, ex, common, no_value](server::WriteOutcome o) {
-    if (!o.result.ok()) return ex->reply(keys_error(common, o.result.error()));
+  kv.write(std::move(r), [this, ex, common, no_value, method = std::string(label), start](server::WriteOutcome o) {
+    if (!o.result.ok()) {
+      HttpResponse resp = keys_error(common, o.result.error());
+      http_metrics.failed(method, resp.status);
+      return ex->reply(std::move(resp));
+    }
     ex->reply(keys_event(common, *o.result.value(), o.raft_index, no_value));
+    http_metrics.succeeded(method, seconds_since(start));
   });
 }
 

@@ -27,8 +27,9 @@ struct RouterConfig {
   std::vector<std::string> cors;  // Allowed origins; empty or "*" allows all.
   std::string server_version = "3.4.23";
   std::string cluster_version = "3.4.0";
-  // /metrics renders this registry (not owned; outlives the Router); null: an empty page.
-  const util::MetricsRegistry* metrics = nullptr;
+  // /metrics renders this registry (not owned; outlives the Router), to which the Router adds
+  // its etcd_http_* families (unless metrics_only); null: an empty page.
+  util::MetricsRegistry* metrics = nullptr;
   bool metrics_extensive = false;  // --metrics=extensive
   // A --listen-metrics-urls listener: only /metrics and /health, 404 for the rest.
   bool metrics_only = false;

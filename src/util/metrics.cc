@@ -49,16 +49,23 @@ void Histogram::observe(double value) {
 }
 
 std::string Histogram::render() const {
-  std::string out = "# HELP " + name_ + " " + help_ + "\n# TYPE " + name_ + " histogram\n";
+  return "# HELP " + name_ + " " + help_ + "\n# TYPE " + name_ + " histogram\n" + render_samples("");
+}
+
+std::string Histogram::render_samples(std::string_view labels) const {
+  const std::string l(labels);
+  const std::string sep = l.empty() ? "" : ",";
+  std::string out;
   uint64_t cumulative = 0;
   for (size_t i = 0; i < buckets_; ++i) {
     cumulative += counts_[i].load(std::memory_order_relaxed);
-    out += name_ + "_bucket{le=\"" + go_float(bounds_[i]) + "\"} " + std::to_string(cumulative) + "\n";
+    out += name_ + "_bucket{" + l + sep + "le=\"" + go_float(bounds_[i]) + "\"} " + std::to_string(cumulative) + "\n";
   }
   const uint64_t n = count_.load(std::memory_order_relaxed);
-  out += name_ + "_bucket{le=\"+Inf\"} " + std::to_string(n) + "\n";
-  out += name_ + "_sum " + go_float(static_cast<double>(sum_nanos_.load(std::memory_order_relaxed)) / 1e9) + "\n";
-  out += name_ + "_count " + std::to_string(n) + "\n";
+  const std::string braces = l.empty() ? "" : "{" + l + "}";
+  out += name_ + "_bucket{" + l + sep + "le=\"+Inf\"} " + std::to_string(n) + "\n";
+  out += name_ + "_sum" + braces + " " + go_float(static_cast<double>(sum_nanos_.load(std::memory_order_relaxed)) / 1e9) + "\n";
+  out += name_ + "_count" + braces + " " + std::to_string(n) + "\n";
   return out;
 }
 

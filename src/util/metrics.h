@@ -27,6 +27,9 @@ class Histogram {
 
   // "# HELP ...\n# TYPE ... histogram\n<name>_bucket{le="..."} N ... _sum ... _count ...\n"
   std::string render() const;
+  // Only the samples, each with `labels` ('method="GET"') before `le`: for a histogram family
+  // with labels, whose header the caller writes once (append_family).
+  std::string render_samples(std::string_view labels) const;
   uint64_t count() const { return count_.load(std::memory_order_relaxed); }
 
  private:

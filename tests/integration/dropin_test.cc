@@ -247,6 +247,14 @@ TEST_F(DropInTest, MetricsListenerServesMetricsAndHealthOnly) {
     EXPECT_NE(metrics->body.find(name), std::string::npos) << name;
   EXPECT_EQ(m.Get("/health")->status, 200);
   EXPECT_EQ(m.Get("/v2/keys/")->status, 404);
+  // etcd's v2 request metrics count what the client port served.
+  httplib::Client keys("127.0.0.1", port_);
+  ASSERT_EQ(keys.Put("/v2/keys/m", "value=1", "application/x-www-form-urlencoded")->status, 201);
+  EXPECT_EQ(keys.Get("/v2/keys/missing")->status, 404);
+  const std::string after = m.Get("/metrics")->body;
+  EXPECT_NE(after.find("\netcd_http_received_total{method=\"PUT\"} 1\n"), std::string::npos) << after;
+  EXPECT_NE(after.find("\netcd_http_failed_total{code=\"404\",method=\"GET\"} 1\n"), std::string::npos);
+  EXPECT_NE(after.find("\netcd_http_successful_duration_seconds_count{method=\"PUT\"} 1\n"), std::string::npos);
   httplib::Client c("127.0.0.1", port_);
   EXPECT_EQ(c.Get("/metrics")->status, 200);  // The client port serves it too, as etcd's does.
 }
