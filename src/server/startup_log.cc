@@ -159,6 +159,11 @@ void log_ready(const Config& c) {
   // etcd 3.4 writes "ready to serve client requests" with capnslog only.
   if (util::log_format() == util::LogFormat::kCapnslog) LOG_INFO("embed", "ready to serve client requests");
   for (const std::string& u : c.listen_client_urls) {
+    if (u.rfind("https://", 0) == 0) {
+      LOG_EVENT(kInfo, "embed", "serving client requests on " + host_port(u),
+                "serving client traffic securely", str_field("address", host_port(u)));
+      continue;
+    }
     if (u.rfind("http://", 0) != 0) continue;
     LOG_EVENT(kNotice, "embed",
               "serving insecure client requests on " + host_port(u) + ", this is strongly discouraged!",

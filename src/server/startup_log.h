@@ -35,7 +35,8 @@ void log_published(const Cluster& cluster);
 // for version 3.4" (and zap's "cluster version is updated"). `fresh`: the member bootstrapped it.
 void log_cluster_version(const Cluster& cluster, bool fresh);
 // Once the listeners serve: "embed: ready to serve client requests" and, per plain-HTTP client
-// URL, "serving insecure client requests on <host:port>, this is strongly discouraged!".
+// URL, "serving insecure client requests on <host:port>, this is strongly discouraged!" (for an
+// https URL: "serving client requests on <host:port>").
 void log_ready(const Config& config);
 // "pkg/osutil: received terminated signal, shutting down..." (SIGTERM) or interrupt (SIGINT).
 void log_signal(int sig);
