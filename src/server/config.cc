@@ -289,9 +289,16 @@ std::string check_value(const FlagSpec& f, const std::string& v) {
     }
     case K::kUint: {
       uint64_t u;
-      if (!parse_uint(v, &u)) return "parse error";
-      if (std::string(f.name) == "max-concurrent-streams" && u > UINT32_MAX) return "value out of range";
-      return "";
+      const bool ok = parse_uint(v, &u);
+      // An all-digit value that does not parse overflowed (Go: "value out of range").
+      const bool overflow = !ok && !v.empty() && std::all_of(v.begin(), v.end(), ::isdigit);
+      if (std::string(f.name) == "max-concurrent-streams") {
+        // etcd's own flag type: strconv.ParseUint's error, not the flag package's.
+        if (ok && u <= UINT32_MAX) return "";
+        return "strconv.ParseUint: parsing " + quote(v) +
+               (ok || overflow ? ": value out of range" : ": invalid syntax");
+      }
+      return ok ? "" : overflow ? "value out of range" : "parse error";
     }
     case K::kInt: {
       int64_t i;

@@ -46,15 +46,16 @@ class DropInTest : public ::testing::Test {
   }
   // Starts bin/arbor with `args` and exactly the variables `env`; stdout and stderr go to
   // <dir>/out.log.
+  // With `stdout_only`, stderr goes to /dev/null.
   void Start(std::vector<std::string> args, std::vector<std::string> env = {},
-             std::string binary = "bin/arbor") {
+             std::string binary = "bin/arbor", bool stdout_only = false) {
     args.insert(args.begin(), binary);
     const std::string log = dir_ + "/out.log";
     pid_ = fork();
     if (pid_ == 0) {
       int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       dup2(fd, 1);
-      dup2(fd, 2);
+      dup2(stdout_only ? open("/dev/null", O_WRONLY) : fd, 2);
       std::vector<char*> argv, envp;
       for (auto& a : args) argv.push_back(a.data());
       for (auto& e : env) envp.push_back(e.data());
@@ -374,6 +375,71 @@ TEST_F(DropInTest, SystemdUnitFlagsAreAccepted) {
     kill(pid_, SIGTERM);
     ExitCode();
   }
+}
+
+// The same bad command lines given to etcd and to bin/arbor: the same exit code and the same
+// first line (Go's flag error, or etcd's "error verifying flags" line without its timestamp).
+TEST_F(DropInTest, FlagErrorsMatchEtcd) {
+  if (access("/usr/bin/etcd", X_OK) != 0) GTEST_SKIP() << "etcd not installed";
+  const std::vector<std::vector<std::string>> cases = {
+      {"--bogus"},
+      {"--enable-v2=maybe"},
+      {"--snapshot-count=abc"},
+      {"--name"},
+      {"---x"},
+      {"--listen-client-urls=http://foo/x"},
+      {"--listen-peer-urls", "ftp://127.0.0.1:1"},
+      {"--initial-cluster-state=bad"},
+      {"--proxy=maybe"},
+      {"--max-concurrent-streams=4294967296"},
+      {"--enable-v2", "false"},
+      {"--listen-client-urls", client_},
+      {"--heartbeat-interval", "300", "--election-timeout", "1000"},
+  };
+  auto first_error = [&]() {
+    for (const std::string& l : Lines()) {
+      if (l.rfind("[WARNING]", 0) == 0) continue;
+      std::smatch m;
+      if (std::regex_match(l, m, std::regex(std::string(kStamp) + "([EC]) \\| (.*)"))) return m[1].str() + " " + m[2].str();
+      if (std::regex_match(l, std::regex(std::string(kStamp) + ".*"))) continue;  // Info lines.
+      return l;
+    }
+    return std::string();
+  };
+  for (const auto& args : cases) {
+    SCOPED_TRACE(args[0]);
+    Start(args, {}, "/usr/bin/etcd");
+    const int etcd_rc = ExitCode();
+    const std::string etcd_line = first_error();
+    Start(args);
+    EXPECT_EQ(ExitCode(), etcd_rc);
+    EXPECT_EQ(first_error(), etcd_line);
+  }
+}
+
+TEST_F(DropInTest, HelpAndVersionMatchEtcd) {
+  if (access("/usr/bin/etcd", X_OK) != 0) GTEST_SKIP() << "etcd not installed";
+  Start({"-h"}, {}, "/usr/bin/etcd", true);
+  ASSERT_EQ(ExitCode(), 0);
+  const std::string etcd_help = Output();
+  Start({"-h"}, {}, "bin/arbor", true);
+  ASSERT_EQ(ExitCode(), 0);
+  // etcd's flag descriptions, word for word; arbor's usage lines and its own section differ.
+  const std::string flags_start = "\nMember:\n";
+  const std::string flags_end = "--log-package-levels ''\n";
+  auto section = [&](const std::string& text) {
+    const size_t a = text.find(flags_start), b = text.find(flags_end);
+    return a == std::string::npos || b == std::string::npos ? std::string() : text.substr(a, b - a);
+  };
+  EXPECT_FALSE(section(etcd_help).empty());
+  EXPECT_EQ(section(Output()), section(etcd_help));
+  Start({"--version"}, {}, "/usr/bin/etcd");
+  ASSERT_EQ(ExitCode(), 0);
+  const std::string etcd_version = Lines().at(0);
+  Start({"--version"});
+  ASSERT_EQ(ExitCode(), 0);
+  EXPECT_EQ(Lines().at(0), etcd_version);
+  EXPECT_EQ(Lines().size(), 4u);
 }
 
 }  // namespace
