@@ -21,7 +21,9 @@ using S = FlagSupport;
 constexpr const char* kV3 = "ignored: concerns only etcd's v3 API";
 constexpr const char* kExperimental = "ignored: experimental in etcd";
 constexpr const char* kProxyOnly = "ignored: arbor has no v2 proxy mode";
-constexpr const char* kTlsNote = "honoured (TLS, through OpenSSL)";
+constexpr const char* kTlsNote = "honoured (TLS on the client URLs, through OpenSSL)";
+constexpr const char* kPeerTlsNote = "parsed; for the peer transport (not wired yet)";
+constexpr const char* kClusterNote = "parsed; for the raft driver of clustering (not wired yet: a single member)";
 constexpr const char* kLegacyNote = "ignored with etcd's \"no longer supported\" warning";
 
 // clang-format off
@@ -31,10 +33,10 @@ constexpr FlagSpec kFlags[] = {
   {"data-dir", K::kString, "", S::kHonoured, nullptr, "honoured; default NAME.etcd"},
   {"wal-dir", K::kString, "", S::kHonoured, nullptr, "honoured"},
   {"snapshot-count", K::kUint, "100000", S::kHonoured, nullptr, "honoured"},
-  {"heartbeat-interval", K::kUint, "100", S::kHonoured, nullptr, "honoured (raft ticks)"},
-  {"election-timeout", K::kUint, "1000", S::kHonoured, nullptr, "honoured (raft ticks)"},
-  {"initial-election-tick-advance", K::kBool, "true", S::kHonoured, nullptr, "honoured"},
-  {"listen-peer-urls", K::kUrls, "http://localhost:2380", S::kHonoured, nullptr, "honoured"},
+  {"heartbeat-interval", K::kUint, "100", S::kPending, nullptr, kClusterNote},
+  {"election-timeout", K::kUint, "1000", S::kPending, nullptr, kClusterNote},
+  {"initial-election-tick-advance", K::kBool, "true", S::kPending, nullptr, kClusterNote},
+  {"listen-peer-urls", K::kUrls, "http://localhost:2380", S::kHonoured, nullptr, "parsed and validated; the peer listener comes with clustering"},
   {"listen-client-urls", K::kUrls, "http://localhost:2379", S::kHonoured, nullptr, "honoured"},
   {"max-snapshots", K::kUint, "5", S::kHonoured, nullptr, "honoured"},
   {"max-wals", K::kUint, "5", S::kHonoured, nullptr, "honoured"},
@@ -50,7 +52,7 @@ constexpr FlagSpec kFlags[] = {
   // Clustering
   {"initial-advertise-peer-urls", K::kUrls, "http://localhost:2380", S::kHonoured, nullptr, "honoured"},
   {"initial-cluster", K::kString, "default=http://localhost:2380", S::kHonoured, nullptr, "honoured; default NAME=INITIAL-ADVERTISE-PEER-URLS"},
-  {"initial-cluster-state", K::kChoice, "new", S::kHonoured, "new|existing", "honoured"},
+  {"initial-cluster-state", K::kChoice, "new", S::kHonoured, "new|existing", "honoured for a new member; \"existing\" (joining) comes with clustering"},
   {"initial-cluster-token", K::kString, "etcd-cluster", S::kHonoured, nullptr, "honoured (member and cluster IDs as etcd derives them)"},
   {"advertise-client-urls", K::kUrls, "http://localhost:2379", S::kHonoured, nullptr, "honoured; required with --listen-client-urls, as in etcd"},
   {"discovery", K::kString, "", S::kRefused, nullptr, "refused: discovery is not supported; use --initial-cluster"},
@@ -58,8 +60,8 @@ constexpr FlagSpec kFlags[] = {
   {"discovery-proxy", K::kString, "", S::kRefused, nullptr, "refused: discovery is not supported"},
   {"discovery-srv", K::kString, "", S::kRefused, nullptr, "refused: discovery is not supported"},
   {"discovery-srv-name", K::kString, "", S::kRefused, nullptr, "refused: discovery is not supported"},
-  {"strict-reconfig-check", K::kBool, "true", S::kHonoured, nullptr, "honoured"},
-  {"pre-vote", K::kBool, "false", S::kHonoured, nullptr, "honoured"},
+  {"strict-reconfig-check", K::kBool, "true", S::kPending, nullptr, kClusterNote},
+  {"pre-vote", K::kBool, "false", S::kPending, nullptr, kClusterNote},
   {"auto-compaction-retention", K::kString, "0", S::kIgnored, nullptr, kV3},
   {"auto-compaction-mode", K::kString, "periodic", S::kIgnored, nullptr, kV3},
   {"enable-v2", K::kBool, "false", S::kHonoured, nullptr, "accepted; arbor always serves the v2 API"},
@@ -67,21 +69,21 @@ constexpr FlagSpec kFlags[] = {
   {"cert-file", K::kString, "", S::kHonoured, nullptr, kTlsNote},
   {"key-file", K::kString, "", S::kHonoured, nullptr, kTlsNote},
   {"client-cert-auth", K::kBool, "false", S::kHonoured, nullptr, kTlsNote},
-  {"client-crl-file", K::kString, "", S::kHonoured, nullptr, kTlsNote},
-  {"client-cert-allowed-hostname", K::kString, "", S::kHonoured, nullptr, kTlsNote},
+  {"client-crl-file", K::kString, "", S::kPending, nullptr, "parsed; not checked yet"},
+  {"client-cert-allowed-hostname", K::kString, "", S::kPending, nullptr, "parsed; not checked yet"},
   {"trusted-ca-file", K::kString, "", S::kHonoured, nullptr, kTlsNote},
   {"auto-tls", K::kBool, "false", S::kHonoured, nullptr, kTlsNote},
-  {"peer-cert-file", K::kString, "", S::kHonoured, nullptr, kTlsNote},
-  {"peer-key-file", K::kString, "", S::kHonoured, nullptr, kTlsNote},
-  {"peer-client-cert-auth", K::kBool, "false", S::kHonoured, nullptr, kTlsNote},
-  {"peer-trusted-ca-file", K::kString, "", S::kHonoured, nullptr, kTlsNote},
-  {"peer-cert-allowed-cn", K::kString, "", S::kHonoured, nullptr, kTlsNote},
-  {"peer-cert-allowed-hostname", K::kString, "", S::kHonoured, nullptr, kTlsNote},
-  {"peer-auto-tls", K::kBool, "false", S::kHonoured, nullptr, kTlsNote},
-  {"peer-crl-file", K::kString, "", S::kHonoured, nullptr, kTlsNote},
+  {"peer-cert-file", K::kString, "", S::kPending, nullptr, kPeerTlsNote},
+  {"peer-key-file", K::kString, "", S::kPending, nullptr, kPeerTlsNote},
+  {"peer-client-cert-auth", K::kBool, "false", S::kPending, nullptr, kPeerTlsNote},
+  {"peer-trusted-ca-file", K::kString, "", S::kPending, nullptr, kPeerTlsNote},
+  {"peer-cert-allowed-cn", K::kString, "", S::kPending, nullptr, kPeerTlsNote},
+  {"peer-cert-allowed-hostname", K::kString, "", S::kPending, nullptr, kPeerTlsNote},
+  {"peer-auto-tls", K::kBool, "false", S::kPending, nullptr, kPeerTlsNote},
+  {"peer-crl-file", K::kString, "", S::kPending, nullptr, kPeerTlsNote},
   {"cipher-suites", K::kStrings, "", S::kHonoured, nullptr, kTlsNote},
   {"cors", K::kCors, "*", S::kHonoured, nullptr, "honoured"},
-  {"host-whitelist", K::kStrings, "*", S::kHonoured, nullptr, "honoured"},
+  {"host-whitelist", K::kStrings, "*", S::kPending, nullptr, "parsed; not enforced yet (etcd checks the Host header of plain-HTTP requests)"},
   // Auth
   {"auth-token", K::kString, "simple", S::kIgnored, nullptr, "ignored: v3 auth tokens (v2 auth is Basic)"},
   {"bcrypt-cost", K::kUint, "10", S::kIgnored, nullptr, "ignored: v3 only (v2 auth hashes with cost 10, as etcd)"},
@@ -113,7 +115,7 @@ constexpr FlagSpec kFlags[] = {
   {"experimental-watch-progress-notify-interval", K::kDuration, "10m0s", S::kIgnored, nullptr, kExperimental},
   {"experimental-warning-apply-duration", K::kDuration, "100ms", S::kIgnored, nullptr, kExperimental},
   // Unsafe
-  {"force-new-cluster", K::kBool, "false", S::kHonoured, nullptr, "honoured: restart as a one-member cluster keeping the data"},
+  {"force-new-cluster", K::kBool, "false", S::kPending, nullptr, "parsed; for clustering (restart as a one-member cluster keeping the data), not wired yet"},
   {"unsafe-no-fsync", K::kBool, "false", S::kIgnored, nullptr, "ignored: arbor always fsyncs"},
   // To be deprecated
   {"debug", K::kBool, "false", S::kIgnored, nullptr, "ignored: use --log-level=debug"},
@@ -780,7 +782,7 @@ ParseResult parse_config(const std::vector<std::string>& args,
   }
   // Accepted and ignored: one warning per flag given.
   for (const FlagSpec& f : kFlags) {
-    if (f.support != S::kIgnored || !vals.given.count(f.name)) continue;
+    if ((f.support != S::kIgnored && f.support != S::kPending) || !vals.given.count(f.name)) continue;
     if (vals.given.at(f.name) == f.default_value) continue;
     vals.logs.push_back({'W', "etcdmain", "--" + std::string(f.name) + " is " + f.note});
   }

@@ -24,6 +24,8 @@ namespace arbor::server {
 enum class FlagSupport {
   kHonoured,  // Same meaning as in etcd.
   kIgnored,   // Accepted and ignored; setting it logs one warning (v3-only, experimental, ...).
+  kPending,   // Meaningful for arbor, parsed into Config, not acted on yet (clustering, peer TLS);
+              // a non-default value logs one warning until the module using it lands.
   kLegacy,    // etcd's own long-ignored flags: "flag "-x" is no longer supported - ignoring."
   kRefused,   // Accepted syntax, but a value other than the default refuses to start.
 };
