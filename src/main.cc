@@ -174,6 +174,7 @@ int main(int argc, char** argv) {
   metrics.add(util::collect_process_metrics);
   http::RouterConfig rc;
   rc.cors = cfg.cors;
+  rc.host_whitelist = cfg.host_whitelist;
   rc.metrics = &metrics;
   rc.metrics_extensive = cfg.metrics == "extensive";
   http::Router router(rc, kv, cluster);  // Before start(): it installs the loop's batch hook.

@@ -18,6 +18,8 @@ struct HttpRequest {
   std::string content_type;
   std::string authorization;
   std::string origin;
+  std::string host;     // The Host header, as sent ("127.0.0.1:2379").
+  bool secure = false;  // Came over TLS (--host-whitelist applies to plain HTTP only).
   std::string body;
   // With --client-cert-auth over https: the common names of the client's verified certificate
   // chain, leaf first (the v2 auth user when no Authorization header is sent).

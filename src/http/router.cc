@@ -20,6 +20,7 @@
 #include "server/kv_service.h"
 #include "server/membership.h"
 #include "store/store.h"
+#include "util/log.h"
 #include "util/metrics.h"
 
 namespace arbor::http {
@@ -126,6 +127,23 @@ struct Router::Impl {
     // The keys handler's etcd_http_* families; a metrics-only router serves no keys.
     if (config.metrics != nullptr && !config.metrics_only)
       config.metrics->add([this](std::string* out, bool) { http_metrics.render(out); });
+  }
+
+  // Go's httputil.GetHostname: the Host header without its port.
+  static std::string hostname(const std::string& host) {
+    if (!host.empty() && host[0] == '[') {
+      const size_t close = host.find(']');
+      return close == std::string::npos ? host : host.substr(1, close - 1);
+    }
+    const size_t colon = host.find(':');
+    return colon != std::string::npos && host.find(':', colon + 1) == std::string::npos
+               ? host.substr(0, colon)
+               : host;
+  }
+  bool host_allowed(const std::string& host) const {
+    const auto& w = config.host_whitelist;
+    if (w.empty() || std::find(w.begin(), w.end(), "*") != w.end()) return true;
+    return std::find(w.begin(), w.end(), hostname(host)) != w.end();
   }
 
   // The CORS header lines for a request from `origin` (empty when not allowed).
@@ -241,6 +259,23 @@ struct Router::Impl {
 };
 
 void Router::Impl::handle(HttpRequest& req, const ExchangePtr& ex) {
+  // etcd's accessController, before everything else: a plain-HTTP request must name a
+  // whitelisted host (the metrics listener has no such check).
+  if (!req.secure && !config.metrics_only && !host_allowed(req.host)) {
+    LOG_WARN("embed", "rejecting HTTP request from \"%s\" to prevent DNS rebinding attacks",
+             hostname(req.host).c_str());
+    HttpResponse r;
+    r.status = 421;
+    r.add_header("Content-Type", "text/plain; charset=utf-8");
+    r.add_header("X-Content-Type-Options", "nosniff");
+    r.body = "\netcd received your request, but the Host header was unrecognized.\n\n"
+             "To fix this, choose one of the following options:\n"
+             "- Enable TLS, then any HTTPS request will be allowed.\n"
+             "- Add the hostname you want to use to the whitelist in settings.\n"
+             "  - e.g. etcd --host-whitelist \"" + hostname(req.host) + "\"\n\n"
+             "This requirement has been added to help prevent \"DNS Rebinding\" attacks (CVE-2018-5702).\n\n";
+    return ex->reply(std::move(r));
+  }
   // With the default --cors=* every reply carries the same three lines, rendered once.
   std::string restricted;
   if (!allow_all) restricted = cors_headers(req.origin);

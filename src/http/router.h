@@ -25,6 +25,9 @@ class Auth;
 
 struct RouterConfig {
   std::vector<std::string> cors;  // Allowed origins; empty or "*" allows all.
+  // --host-whitelist: Host names a plain-HTTP request may name; empty or "*" allows all. Others
+  // get etcd's 421 (its CVE-2018-5702 answer against DNS rebinding).
+  std::vector<std::string> host_whitelist;
   std::string server_version = "3.4.23";
   std::string cluster_version = "3.4.0";
   // /metrics renders this registry (not owned; outlives the Router), to which the Router adds

@@ -64,6 +64,7 @@ const char* reason_phrase(int status) {
     case 412: return "Precondition Failed";
     case 413: return "Request Entity Too Large";
     case 415: return "Unsupported Media Type";
+    case 421: return "Misdirected Request";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
@@ -324,6 +325,9 @@ class StreamSession final : public SessionBase {
       req.authorization = std::string(it->value());
     if (auto it = msg.find(bhttp::field::origin); it != msg.end())
       req.origin = std::string(it->value());
+    if (auto it = msg.find(bhttp::field::host); it != msg.end())
+      req.host = std::string(it->value());
+    req.secure = kTls;
     req.body = std::move(msg.body());
     parser_.reset();
     if (buffer_.size() == 0) buffer_.shrink_to_fit();

@@ -83,7 +83,7 @@ constexpr FlagSpec kFlags[] = {
   {"peer-crl-file", K::kString, "", S::kPending, nullptr, kPeerTlsNote},
   {"cipher-suites", K::kStrings, "", S::kHonoured, nullptr, kTlsNote},
   {"cors", K::kCors, "*", S::kHonoured, nullptr, "honoured"},
-  {"host-whitelist", K::kStrings, "*", S::kPending, nullptr, "parsed; not enforced yet (etcd checks the Host header of plain-HTTP requests)"},
+  {"host-whitelist", K::kStrings, "*", S::kHonoured, nullptr, "honoured: a plain-HTTP request naming another Host gets etcd's 421"},
   // Auth
   {"auth-token", K::kString, "simple", S::kIgnored, nullptr, "ignored: v3 auth tokens (v2 auth is Basic)"},
   {"bcrypt-cost", K::kUint, "10", S::kIgnored, nullptr, "ignored: v3 only (v2 auth hashes with cost 10, as etcd)"},

@@ -442,4 +442,20 @@ TEST_F(DropInTest, HelpAndVersionMatchEtcd) {
   EXPECT_EQ(Lines().size(), 4u);
 }
 
+TEST_F(DropInTest, HostWhitelistRefusesOtherHostsAsEtcd) {
+  std::vector<std::string> flags = MemberFlags();
+  flags.insert(flags.end(), {"--host-whitelist", "example.com,localhost"});
+  Start(flags);
+  ASSERT_TRUE(WaitForOutput("ready to serve client requests")) << Output();
+  httplib::Client cli("127.0.0.1", port_);
+  auto refused = cli.Get("/v2/keys/");  // Host: 127.0.0.1:<port>
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 421);
+  EXPECT_NE(refused->body.find("etcd --host-whitelist \"127.0.0.1\""), std::string::npos) << refused->body;
+  auto allowed = cli.Get("/v2/keys/", {{"Host", "example.com:2379"}});
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(allowed->status, 200);
+  EXPECT_TRUE(WaitForOutput("W | embed: rejecting HTTP request from \"127.0.0.1\" to prevent DNS rebinding attacks"));
+}
+
 }  // namespace
