@@ -6,6 +6,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "http/peer_transport.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "server/bootstrap.h"
@@ -30,6 +33,7 @@
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/notify.h"
+#include "wal/wal.h"
 
 extern char** environ;
 
@@ -83,6 +87,14 @@ http::ServerConfig client_server_config(const server::Config& cfg) {
   return sc;
 }
 
+// "member=<hex> cluster=<hex>", as written at the head of the WAL.
+bool parse_metadata(const std::string& md, uint64_t* member, uint64_t* cluster) {
+  const size_t m = md.find("member="), c = md.find(" cluster=");
+  if (m != 0 || c == std::string::npos) return false;
+  return server::parse_id_hex(md.substr(7, c - 7), member) &&
+         server::parse_id_hex(md.substr(c + 9), cluster);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,24 +130,51 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  server::Cluster cluster;
-  if (std::string err = server::build_cluster(cfg.name, cfg.initial_cluster, cfg.initial_cluster_token,
-                                              cfg.advertise_client_urls, &cluster);
-      !err.empty()) {
-    die(err);
-  }
   server::DurabilityOptions dopt;
   dopt.snapshot_count = cfg.snapshot_count == 0 ? 100000 : cfg.snapshot_count;  // etcd: 0 = default.
   dopt.max_snapshots = cfg.max_snapshots;
   dopt.max_wals = cfg.max_wals;
   dopt.background_snapshots = true;
-
   // A directory etcd wrote is refused before anything is created in it.
   if (std::string why = server::detect_etcd_data(cfg.data_dir, cfg.wal_dir); !why.empty())
     die(server::etcd_data_refusal(cfg.data_dir, why));
-  // The data directory: locked for this process, then the newest snapshot and the WAL after it.
+  // The data directory: locked for this process.
   auto data_dir = server::open_data_dir(cfg.data_dir, cfg.wal_dir);
   if (!data_dir.ok()) die("cannot access data directory: " + data_dir.error().message());
+  const bool restart = wal::Wal::exists(*data_dir->wal);
+
+  // Who we are. A restart takes it from the WAL and ignores the --initial-cluster flags; a new
+  // cluster derives it from them; a member joining an existing cluster asks the others.
+  server::Cluster cluster;
+  if (!restart) {
+    if (std::string err = server::build_cluster(cfg.name, cfg.initial_cluster,
+                                                cfg.initial_cluster_token,
+                                                cfg.advertise_client_urls, &cluster);
+        !err.empty()) {
+      die(err);
+    }
+    if (cfg.initial_cluster_state == "existing") {
+      const std::vector<std::string> self_urls = cluster.self()->peer_urls;
+      std::vector<std::string> others;
+      for (const server::Member& m : cluster.members)
+        if (m.id != cluster.self_id) others.insert(others.end(), m.peer_urls.begin(), m.peer_urls.end());
+      server::Cluster existing;
+      if (std::string err = http::PeerTransport::fetch_cluster(others, &existing); !err.empty())
+        die("cannot fetch cluster info from peer urls: " + err);
+      for (const server::Member& m : existing.members)
+        if (m.peer_urls == self_urls) existing.self_id = m.id;
+      if (existing.self_id == 0)
+        die("member's peer URLs are not in the existing cluster (add it first: POST /v2/members)");
+      for (server::Member& m : existing.members) {
+        if (m.id == existing.self_id) {
+          m.name = cfg.name;
+          m.client_urls = cfg.advertise_client_urls;
+          std::sort(m.client_urls.begin(), m.client_urls.end());
+        }
+      }
+      cluster = std::move(existing);
+    }
+  }
   const auto recover_start = std::chrono::steady_clock::now();
   server::RecoveredState rec;
   const std::string metadata = "member=" + server::id_hex(cluster.self_id) +
@@ -143,31 +182,51 @@ int main(int argc, char** argv) {
   auto log = server::DurableLog::open(*data_dir->wal, *data_dir->snap, metadata, dopt, &rec);
   if (!log.ok()) die("cannot recover data directory " + cfg.data_dir + ": " + log.error().message());
   const auto opened = std::chrono::steady_clock::now();
-  if (!rec.fresh && rec.metadata != metadata) {
-    LOG_WARN("etcdmain", "data directory %s was created as \"%s\"; starting as \"%s\"",
-             cfg.data_dir.c_str(), rec.metadata.c_str(), metadata.c_str());
-  }
-  if (!rec.fresh)
+  if (restart) {
+    if (!parse_metadata(rec.metadata, &cluster.self_id, &cluster.cluster_id))
+      die("data directory " + cfg.data_dir + ": unreadable WAL metadata \"" + rec.metadata + "\"");
+    server::Member self;
+    self.id = cluster.self_id;
+    self.name = cfg.name;
+    self.client_urls = cfg.advertise_client_urls;
+    std::sort(self.client_urls.begin(), self.client_urls.end());
+    cluster.members = {self};
     LOG_NOTICE("etcdmain", "the server is already initialized as member before, starting as etcd member...");
-  server::log_embed_config(cfg, !rec.fresh);
+  }
+  server::log_embed_config(cfg, restart);
 
-  // Each start is an election this lone member wins: one term past the last persisted one.
-  const uint64_t term =
-      rec.fresh ? server::KvService::kFirstTerm
-                : std::max<uint64_t>(std::max(rec.hard_state.term, rec.snapshot.term),
-                                     server::KvService::kFirstTerm - 1) + 1;
-  server::KvService kv(std::move(rec.store), cluster.self_id, log->get(), rec.snapshot.index,
-                       term);
-  if (util::Status st = kv.replay(rec.entries); !st.ok())
-    die("cannot recover data directory " + cfg.data_dir + ": " + st.message());
-  if (!rec.fresh) {
+  server::RaftOptions ro;
+  ro.id = cluster.self_id;
+  ro.cluster_id = cluster.cluster_id;
+  ro.heartbeat_ms = static_cast<int>(cfg.heartbeat_ms);
+  ro.election_ms = static_cast<int>(cfg.election_ms);
+  ro.pre_vote = cfg.pre_vote;
+  ro.strict_reconfig_check = cfg.strict_reconfig_check;
+  server::KvService kv(std::move(rec.store), ro, log->get());
+  const size_t wal_entries = rec.entries.size();
+  if (restart) {
+    kv.restore(rec.snapshot, std::move(rec.entries), rec.hard_state);
     auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
-    LOG_INFO("etcdserver", "recovered in %.1f ms: snapshot at %llu, %zu WAL entries replayed in %.1f ms",
+    LOG_INFO("etcdserver", "recovered in %.1f ms: snapshot at %llu, %zu WAL entries to replay",
              ms(recover_start, opened), static_cast<unsigned long long>(rec.snapshot.index),
-             rec.entries.size(), ms(opened, std::chrono::steady_clock::now()));
+             wal_entries);
+  } else if (cfg.initial_cluster_state == "new") {
+    if (util::Status st = kv.bootstrap_new(cluster.members); !st.ok())
+      die("cannot write the new cluster's first entries: " + st.message());
   }
   std::vector<raft::Entry>().swap(rec.entries);
-  server::log_member_start(cfg, cluster, !rec.fresh, kv.raft_index());
+  server::log_member_start(cfg, cluster, restart, kv.raft_index());
+  server::ClusterView view(cluster);
+  kv.set_cluster_view(&view);
+
+  http::PeerTransportConfig pc;
+  pc.listen_urls = cfg.listen_peer_urls;
+  pc.self_id = cluster.self_id;
+  pc.cluster_id = cluster.cluster_id;
+  http::PeerTransport peers(pc, kv, view);
+  if (util::Status st = peers.start(); !st.ok()) die(st.message());
+  kv.set_transport(&peers);
+  peers.update_peers(cluster);
 
   util::MetricsRegistry metrics;
   server::add_server_metrics(metrics, kv, cluster, "3.4.23", "3.4.0");
@@ -177,11 +236,10 @@ int main(int argc, char** argv) {
   rc.host_whitelist = cfg.host_whitelist;
   rc.metrics = &metrics;
   rc.metrics_extensive = cfg.metrics == "extensive";
-  http::Router router(rc, kv, cluster);  // Before start(): it installs the loop's batch hook.
+  http::Router router(rc, kv, view);  // Before start(): it installs the loop's batch hook.
   http::RouterConfig metrics_rc = rc;
   metrics_rc.metrics_only = true;
-  http::Router metrics_router(metrics_rc, kv, cluster);
-
+  http::Router metrics_router(metrics_rc, kv, view);
   // Bind before serving, so that a port in use stops the start with one line.
   http::Server srv(client_server_config(cfg), router);
   if (util::Status st = srv.start(); !st.ok()) die(st.message());
@@ -192,37 +250,52 @@ int main(int argc, char** argv) {
     metrics_srv = std::make_unique<http::Server>(msc, metrics_router);
     if (util::Status st = metrics_srv->start(); !st.ok()) die(st.message());
   }
-
+  kv.set_on_removed([] {
+    LOG_WARN("etcdserver", "the member has been permanently removed from the cluster");
+    kill(getpid(), SIGTERM);
+  });
   kv.start();
-  // A new member writes its membership and the cluster version (index 3); a restarted one
-  // publishes its attributes again, as etcd does (one index).
-  const bool bootstrapped = kv.read("/0/version", false, false).ok();
-  if (!bootstrapped) {
-    server::bootstrap_store(kv, cluster, "3.4.0");
-    server::log_setting_up_cluster_version();
-    server::log_published(cluster);
-    server::log_cluster_version(cluster, true);
-  } else {
-    server::log_cluster_version(cluster, false);
-    server::publish_attributes(kv, cluster);
-    server::log_published(cluster);
-  }
-  server::log_ready(cfg);
-  if (std::string err = util::sd_notify("READY=1"); !err.empty())
-    LOG_ERROR("etcdmain", "failed to notify systemd for readiness: %s", err.c_str());
 
-  std::thread metrics_thread;
-  if (metrics_srv) metrics_thread = std::thread([&] { metrics_srv->run(); });
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> serving{false};
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     server::log_signal(sig);
+    stop_requested = true;
+    // A leader hands over first, so that the others need not wait for an election timeout.
+    if (!kv.transfer_leadership(static_cast<int>(2 * cfg.election_ms)))
+      LOG_WARN("etcdserver", "leadership transfer did not finish before shutdown");
     srv.stop();
     if (metrics_srv) metrics_srv->stop();
+    // Still publishing (no leader yet): stop waiting for one.
+    if (!serving) kv.stop();
   });
+
+  // The member publishes its name and client URLs through Raft (so it waits for a leader), and
+  // the cluster version is set once; only then are clients served, as etcd does.
+  const server::Member* self = cluster.self();
+  if (!server::publish_attributes(kv, *self, &stop_requested)) {
+    kv.stop();
+    peers.stop();
+    waiter.join();
+    std::fflush(nullptr);
+    _exit(0);
+  }
+  serving = true;
+  server::log_published(cluster);
+  const bool fresh_version = server::ensure_cluster_version(kv, "3.4.0");
+  if (fresh_version) server::log_setting_up_cluster_version();
+  server::log_cluster_version(cluster, fresh_version);
+  server::log_ready(cfg);
+  if (std::string err = util::sd_notify("READY=1"); !err.empty())
+    LOG_ERROR("etcdmain", "failed to notify systemd for readiness: %s", err.c_str());
+  std::thread metrics_thread;
+  if (metrics_srv) metrics_thread = std::thread([&] { metrics_srv->run(); });
   srv.run();
   if (metrics_thread.joinable()) metrics_thread.join();
   kv.stop();
+  peers.stop();
   waiter.detach();
   // Parked watchers still hold sessions whose sockets belong to the stopped server; every
   // acknowledged write is already in the WAL, so leave without running those destructors.

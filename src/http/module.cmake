@@ -10,7 +10,11 @@ target_link_libraries(arbor_http PUBLIC crypt)
 
 # The integration tests talk to bin/arbor with cpp-httplib (Debian ships it as a shared library).
 if(TARGET integration_test)
-  target_link_libraries(integration_test PRIVATE cpp-httplib)
+  # Debian's libcpp-httplib is built with OpenSSL and zlib: the header must see the same
+  # configuration, or httplib::Client has another size in the tests than in the library.
+  target_compile_definitions(integration_test PRIVATE CPPHTTPLIB_OPENSSL_SUPPORT
+                                                      CPPHTTPLIB_ZLIB_SUPPORT)
+  target_link_libraries(integration_test PRIVATE cpp-httplib ssl crypto z)
   add_dependencies(integration_test arbor)
 endif()
 

@@ -117,9 +117,9 @@ std::string go_json_error(std::string_view body, const nlohmann::json::parse_err
 }  // namespace
 
 struct Router::Impl {
-  Impl(RouterConfig c, server::KvService& k, const server::Cluster& cl)
-      : config(std::move(c)), kv(k), cluster(cl), auth(k),
-        cluster_id(server::id_hex(cl.cluster_id)),
+  Impl(RouterConfig c, server::KvService& k, server::ClusterView& v)
+      : config(std::move(c)), kv(k), view(v), auth(k),
+        cluster_id(server::id_hex(v.get()->cluster_id)),
         start_time(server::KvService::now_ns()) {
     allow_all = config.cors.empty() ||
                 std::find(config.cors.begin(), config.cors.end(), "*") != config.cors.end();
@@ -249,7 +249,7 @@ struct Router::Impl {
 
   RouterConfig config;
   server::KvService& kv;           // Not owned.
-  const server::Cluster& cluster;  // Not owned.
+  server::ClusterView& view;       // Not owned.
   Auth auth;
   HttpMetrics http_metrics;  // etcd_http_*: rendered by config.metrics, which outlives this.
   std::string cluster_id;  // Hex, as in X-Etcd-Cluster-Id.
@@ -328,7 +328,7 @@ void Router::Impl::handle(HttpRequest& req, const ExchangePtr& ex) {
     if (req.method != "GET" && req.method != "HEAD")
       return ex->reply(method_not_allowed(common, "GET,HEAD"));
     std::vector<std::string> urls;
-    for (const auto& m : cluster.members) urls.insert(urls.end(), m.client_urls.begin(), m.client_urls.end());
+    for (const auto& m : view.get()->members) urls.insert(urls.end(), m.client_urls.begin(), m.client_urls.end());
     std::sort(urls.begin(), urls.end());
     HttpResponse r;
     r.headers = common;
@@ -566,19 +566,22 @@ void Router::Impl::serve_members(HttpRequest& req, const ExchangePtr& ex,
   auto error = [&](int status, std::string_view msg) {
     return ex->reply(json_reply(status, common, message_json(msg), true));
   };
+  const std::shared_ptr<const server::Cluster> cluster = view.get();
   if (m == "GET") {
     if (sub.empty()) {
       std::string body = "{\"members\":[";
-      for (size_t i = 0; i < cluster.members.size(); ++i) {
+      for (size_t i = 0; i < cluster->members.size(); ++i) {
         if (i) body.push_back(',');
-        member_json(body, cluster.members[i]);
+        member_json(body, cluster->members[i]);
       }
       body += "]}\n";
       return ex->reply(json_reply(200, common, std::move(body), true));
     }
     if (sub == "leader") {
+      const server::Member* lead = cluster->find(kv.leader());
+      if (lead == nullptr) return error(503, "During election");
       std::string body;
-      member_json(body, *cluster.self());
+      member_json(body, *lead);
       body.push_back('\n');
       return ex->reply(json_reply(200, common, std::move(body), true));
     }
@@ -590,17 +593,33 @@ void Router::Impl::serve_members(HttpRequest& req, const ExchangePtr& ex,
                           "X-Etcd-Cluster-Id: " + cluster_id + "\r\n");
     return ex->reply(std::move(r));
   }
+  // Completes a membership request: 500 when Raft did not apply it in time.
+  auto finish = [this, ex, common](int status, std::string body) {
+    return [this, ex, common, status, body = std::move(body)](server::WriteOutcome o) {
+      if (!o.result.ok()) {
+        return ex->reply(json_reply(500, common, message_json("Internal Server Error"), true));
+      }
+      if (status == 204) {
+        HttpResponse r;
+        r.status = 204;
+        r.headers = common;
+        r.add_header("X-Etcd-Cluster-Id", cluster_id);
+        return ex->reply(std::move(r));
+      }
+      ex->reply(json_reply(status, common, body, true));
+    };
+  };
   const server::Member* target = nullptr;
+  uint64_t target_id = 0;
   if (m != "POST") {
-    bool hex_ok = !id_str.empty() && id_str.size() <= 16 &&
-                  id_str.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
-    if (!hex_ok) return error(404, "No such member: " + id_str);
-    const uint64_t id = std::stoull(id_str, nullptr, 16);
-    for (const auto& mem : cluster.members)
-      if (mem.id == id) target = &mem;
+    if (!server::parse_id_hex(id_str, &target_id)) return error(404, "No such member: " + id_str);
+    target = cluster->find(target_id);
     if (m == "DELETE") {
-      if (!target) return error(404, "No such member: " + server::id_hex(id));
-      return error(500, "Internal Server Error");
+      if (cluster->is_removed(target_id))
+        return error(410, "Member permanently removed: " + server::id_hex(target_id));
+      if (!target) return error(404, "No such member: " + server::id_hex(target_id));
+      if (!kv.may_remove_member(target_id)) return error(500, "Internal Server Error");
+      return kv.remove_member(target_id, finish(204, {}));
     }
   }
   // POST and PUT carry {"peerURLs":[...]}.
@@ -632,25 +651,60 @@ void Router::Impl::serve_members(HttpRequest& req, const ExchangePtr& ex,
   }
   if (std::string err = check_urls(urls); !err.empty()) return error(400, err);
   if (m == "PUT" && !target) return error(404, "No such member: " + id_str);
-  for (const auto& mem : cluster.members) {
+  for (const auto& mem : cluster->members) {
     if (target && mem.id == target->id) continue;
     for (const auto& u : mem.peer_urls)
       if (std::find(urls.begin(), urls.end(), u) != urls.end()) return error(409, "membership: peerURL exists");
   }
-  // A lone member cannot take part in a membership change yet (clusters come later).
-  return error(500, "Internal Server Error");
+  if (m == "PUT") {
+    // New peer URLs are an ordinary write of the member's raftAttributes; every member
+    // applies it and follows the new URLs (etcd's ConfChangeUpdateNode has the same effect).
+    std::vector<std::string> sorted = urls;
+    std::sort(sorted.begin(), sorted.end());
+    server::Request r;
+    r.method = server::Method::kPut;
+    r.path = "/0/members/" + server::id_hex(target_id) + "/raftAttributes";
+    r.val = server::raft_attributes_json(sorted);
+    r.prev_exist = true;
+    r.time = server::KvService::now_ns();
+    return kv.write(std::move(r), finish(204, {}));
+  }
+  // POST: etcd's NewMember("", urls, "", now).
+  server::Member added;
+  added.id = server::member_id(urls, std::to_string(server::KvService::now_ns() / 1000000000));
+  added.peer_urls = urls;
+  std::sort(added.peer_urls.begin(), added.peer_urls.end());
+  if (cluster->find(added.id) != nullptr || cluster->is_removed(added.id))
+    return error(409, "membership: ID exists");
+  if (!kv.may_add_member()) return error(500, "Internal Server Error");
+  std::string body;
+  member_json(body, added);
+  body.push_back('\n');
+  kv.add_member(added.id, added.peer_urls, finish(201, std::move(body)));
 }
 
 std::string Router::Impl::self_stats() const {
-  const server::Member* self = cluster.self();
-  const std::string id = server::id_hex(cluster.self_id);
+  const std::shared_ptr<const server::Cluster> cluster = view.get();
+  const server::Member* self = cluster->self();
+  const server::RaftStatus st = kv.raft_status();
+  const std::string id = server::id_hex(cluster->self_id);
   const int64_t now = server::KvService::now_ns();
+  const char* state = "StateFollower";
+  switch (st.state) {
+    case raft::StateType::kLeader: state = "StateLeader"; break;
+    case raft::StateType::kCandidate: state = "StateCandidate"; break;
+    case raft::StateType::kPreCandidate: state = "StatePreCandidate"; break;
+    case raft::StateType::kFollower: break;
+  }
+  const int64_t since = st.leader_since_ns != 0 ? st.leader_since_ns : start_time;
   std::string out = "{\"name\":";
   append_json_string(out, self ? self->name : "");
-  out += ",\"id\":\"" + id + "\",\"state\":\"StateLeader\",\"startTime\":\"" +
-         format_rfc3339_nano(start_time) + "\",\"leaderInfo\":{\"leader\":\"" + id +
-         "\",\"uptime\":\"" + go_duration(now - start_time) + "\",\"startTime\":\"" +
-         format_rfc3339_nano(start_time) + "\"},\"recvAppendRequestCnt\":0,\"sendAppendRequestCnt\":0}";
+  out += ",\"id\":\"" + id + "\",\"state\":\"" + state + "\",\"startTime\":\"" +
+         format_rfc3339_nano(start_time) + "\",\"leaderInfo\":{\"leader\":\"" +
+         (st.lead != 0 ? server::id_hex(st.lead) : std::string()) + "\",\"uptime\":\"" +
+         go_duration(now - since) + "\",\"startTime\":\"" + format_rfc3339_nano(since) +
+         "\"},\"recvAppendRequestCnt\":" + u64(st.recv_append) +
+         ",\"sendAppendRequestCnt\":" + u64(st.send_append) + "}";
   return out;
 }
 
@@ -671,30 +725,56 @@ void Router::Impl::serve_stats(HttpRequest& req, const ExchangePtr& ex, const st
     return ex->reply(json_reply(200, common, std::move(b), false));
   }
   if (req.path == "/v2/stats/self") return ex->reply(json_reply(200, common, self_stats(), false));
-  const std::string id = server::id_hex(cluster.self_id);
-  return ex->reply(json_reply(200, common, "{\"leader\":\"" + id + "\",\"followers\":{}}", false));
+  const server::RaftStatus st = kv.raft_status();
+  if (st.state != raft::StateType::kLeader)
+    return ex->reply(json_reply(403, common, message_json("not current leader"), false));
+  // The leader's view of each follower: how recently it answered (as the latency figure) and
+  // whether its replication is healthy (counts).
+  const int64_t now = server::KvService::now_ns();
+  std::string b = "{\"leader\":\"" + server::id_hex(st.id) + "\",\"followers\":{";
+  bool first = true;
+  for (const auto& [id, pr] : st.progress) {
+    if (id == st.id) continue;
+    if (!first) b.push_back(',');
+    first = false;
+    auto it = st.last_contact_ns.find(id);
+    const double ms = it == st.last_contact_ns.end() ? 0.0 : static_cast<double>(now - it->second) / 1e6;
+    char lat[256];
+    std::snprintf(lat, sizeof lat,
+                  "{\"latency\":{\"current\":%.6f,\"average\":%.6f,\"standardDeviation\":0,"
+                  "\"minimum\":%.6f,\"maximum\":%.6f},\"counts\":{\"fail\":%d,\"success\":%" PRIu64 "}}",
+                  ms, ms, ms, ms, pr.recent_active ? 0 : 1, pr.match);
+    b += "\"" + server::id_hex(id) + "\":" + lat;
+  }
+  b += "}}";
+  return ex->reply(json_reply(200, common, std::move(b), false));
 }
 
 void Router::Impl::serve_health(HttpRequest& req, const ExchangePtr& ex, const std::string& common) {
   if (req.method != "GET") return ex->reply(method_not_allowed(common, "GET"));
-  // As etcd: healthy when a quorum read goes through the log.
+  auto unhealthy = [ex, common] { ex->reply(text(503, common, "{\"health\":\"false\"}")); };
+  // As etcd: no leader is unhealthy at once; otherwise a quorum read must succeed within 1 s.
+  if (kv.leader() == 0) return unhealthy();
   server::Request q;
   q.method = server::Method::kQGet;
   q.path = "/";
-  kv.write(std::move(q), [ex, common](server::WriteOutcome o) {
-    if (o.result.ok()) {
-      HttpResponse r;
-      r.headers = common;
-      r.add_header("Content-Type", "text/plain; charset=utf-8");
-      r.body = "{\"health\":\"true\"}";
-      return ex->reply(std::move(r));
-    }
-    ex->reply(text(503, common, "{\"health\":\"false\"}"));
-  });
+  kv.write(
+      std::move(q),
+      [ex, common, unhealthy](server::WriteOutcome o) {
+        if (o.result.ok()) {
+          HttpResponse r;
+          r.headers = common;
+          r.add_header("Content-Type", "text/plain; charset=utf-8");
+          r.body = "{\"health\":\"true\"}";
+          return ex->reply(std::move(r));
+        }
+        unhealthy();
+      },
+      /*timeout_ms=*/1000);
 }
 
-Router::Router(RouterConfig config, server::KvService& kv, const server::Cluster& cluster)
-    : impl_(std::make_unique<Impl>(std::move(config), kv, cluster)) {
+Router::Router(RouterConfig config, server::KvService& kv, server::ClusterView& view)
+    : impl_(std::make_unique<Impl>(std::move(config), kv, view)) {
   kv.set_batch_hook([] { Impl::flush_watches(); });
 }
 

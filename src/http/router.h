@@ -13,7 +13,7 @@
 
 namespace arbor::server {
 class KvService;
-struct Cluster;
+class ClusterView;
 }  // namespace arbor::server
 namespace arbor::util {
 class MetricsRegistry;
@@ -40,8 +40,8 @@ struct RouterConfig {
 
 class Router {
  public:
-  // `kv` and `cluster` are not owned and outlive this Router.
-  Router(RouterConfig config, server::KvService& kv, const server::Cluster& cluster);
+  // `kv` and `view` are not owned and outlive this Router.
+  Router(RouterConfig config, server::KvService& kv, server::ClusterView& view);
   ~Router();
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;

@@ -24,6 +24,7 @@
 #include "http/form.h"
 #include "http/json.h"
 #include "http/keys_request.h"
+#include "http/peer_wire.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/tls_cert.h"
@@ -662,23 +663,6 @@ void RequestExchange::on_disconnect(std::function<void()> f) {
   });
 }
 
-// Splits "http://host:port" into host and port.
-bool parse_listen_url(const std::string& url, std::string* host, std::string* port) {
-  std::string_view u = url;
-  const size_t scheme = u.find("://");
-  if (scheme == std::string_view::npos) return false;
-  u = u.substr(scheme + 3);
-  while (!u.empty() && u.back() == '/') u.remove_suffix(1);
-  const size_t colon = u.rfind(':');
-  if (colon == std::string_view::npos) return false;
-  std::string_view h = u.substr(0, colon);
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  *host = std::string(h);
-  *port = std::string(u.substr(colon + 1));
-  if (host->empty() || host->find_first_not_of("0123456789.") == std::string::npos) return !port->empty();
-  return !port->empty();
-}
-
 }  // namespace
 
 struct Server::Impl {
@@ -781,7 +765,7 @@ util::Status Server::start() {
       if (auto st = impl_->make_tls_context(); !st.ok()) return st;
     }
     std::string host, port;
-    if (!parse_listen_url(url, &host, &port)) return util::Status::invalid_argument("bad listen URL " + url);
+    if (!split_url_host_port(url, &host, &port)) return util::Status::invalid_argument("bad listen URL " + url);
     error_code ec;
     tcp::resolver resolver(impl_->ioc);
     auto results = resolver.resolve(host, port, ec);

@@ -1,67 +1,45 @@
 #include "server/bootstrap.h"
 
+#include <chrono>
 #include <string>
-#include <vector>
+#include <thread>
 
 #include "server/kv_service.h"
 #include "server/membership.h"
 #include "util/log.h"
 
 namespace arbor::server {
-namespace {
 
-void append_quoted(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
+bool publish_attributes(KvService& kv, const Member& self, const std::atomic<bool>* stop) {
+  for (int attempt = 0;; ++attempt) {
+    if (stop != nullptr && stop->load()) return false;
+    Request r;
+    r.method = Method::kPut;
+    r.path = "/0/members/" + id_hex(self.id) + "/attributes";
+    r.val = attributes_json(self);
+    r.time = KvService::now_ns();
+    WriteOutcome o = kv.write_sync(std::move(r));
+    if (o.result.ok()) {
+      return true;
+    }
+    if (attempt % 5 == 0) {
+      LOG_WARN("etcdserver", "failed to publish local member to cluster through raft (%s)",
+               o.result.error().cause.c_str());
+    }
+    if (kv.stopped()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  out.push_back('"');
 }
 
-std::string string_array(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) out.push_back(',');
-    append_quoted(out, v[i]);
-  }
-  out.push_back(']');
-  return out;
-}
-
-void put(KvService& kv, std::string path, std::string value, bool create) {
+bool ensure_cluster_version(KvService& kv, std::string_view cluster_version) {
+  if (kv.read("/0/version", false, false).ok()) return false;
   Request r;
   r.method = Method::kPut;
-  r.path = std::move(path);
-  r.val = std::move(value);
-  if (create) r.prev_exist = false;
+  r.path = "/0/version";
+  r.val = std::string(cluster_version);
+  r.prev_exist = false;
   r.time = KvService::now_ns();
-  WriteOutcome o = kv.write_sync(std::move(r));
-  if (!o.result.ok()) LOG_WARN("server", "bootstrap write failed: %s", o.result.error().cause.c_str());
-}
-
-}  // namespace
-
-void bootstrap_store(KvService& kv, const Cluster& cluster, std::string_view cluster_version) {
-  const Member* self = cluster.self();
-  CHECK(self != nullptr, "bootstrap: this member is not in its cluster");
-  // etcd adds every initial member, then the local one publishes its attributes.
-  for (const Member& m : cluster.members) {
-    put(kv, "/0/members/" + id_hex(m.id) + "/raftAttributes",
-        "{\"peerURLs\":" + string_array(m.peer_urls) + "}", /*create=*/true);
-  }
-  publish_attributes(kv, cluster);
-  put(kv, "/0/version", std::string(cluster_version), /*create=*/false);
-}
-
-void publish_attributes(KvService& kv, const Cluster& cluster) {
-  const Member* self = cluster.self();
-  CHECK(self != nullptr, "bootstrap: this member is not in its cluster");
-  std::string attrs = "{\"name\":";
-  append_quoted(attrs, self->name);
-  if (!self->client_urls.empty()) attrs += ",\"clientURLs\":" + string_array(self->client_urls);
-  attrs += "}";
-  put(kv, "/0/members/" + id_hex(self->id) + "/attributes", attrs, /*create=*/false);
+  return kv.write_sync(std::move(r)).result.ok();
 }
 
 }  // namespace arbor::server

@@ -1,20 +1,24 @@
 #pragma once
-// Start-up writes of a fresh member, as etcd 3.4 makes them: the member's raft attributes
-// (/0/members/<id>/raftAttributes, a create), its published attributes (.../attributes, a set)
-// and the cluster version (/0/version, a set). A fresh member therefore reports index 3 and the
-// first client write gets index 4.
+// Start-up writes of a member, as etcd 3.4 makes them once Raft has a leader: the member
+// publishes its attributes (/0/members/<id>/attributes: name and client URLs, a set) and, when
+// the cluster has none yet, the cluster version is set (/0/version). A member's raftAttributes
+// are written by applying the ConfChange that added it (the first log entries of a new
+// cluster), so a fresh single member reports index 3 and the first client write gets index 4.
 
+#include <atomic>
 #include <string_view>
 
 namespace arbor::server {
 
 class KvService;
-struct Cluster;
+struct Member;
 
-// REQUIRES: `kv` is started and its store is fresh. Blocks until the writes are applied.
-void bootstrap_store(KvService& kv, const Cluster& cluster, std::string_view cluster_version);
+// Publishes `self`'s attributes through the log, retrying (a cluster may have no leader yet)
+// until it is applied or `*stop` is set. True once published.
+bool publish_attributes(KvService& kv, const Member& self, const std::atomic<bool>* stop);
 
-// A restarted member's publish: its attributes (name, client URLs) are set again.
-void publish_attributes(KvService& kv, const Cluster& cluster);
+// Sets /0/version to `cluster_version` unless it is set already (a create: at most one
+// member's write succeeds). REQUIRES: publish_attributes returned true.
+void ensure_cluster_version(KvService& kv, std::string_view cluster_version);
 
 }  // namespace arbor::server

@@ -187,6 +187,19 @@ util::Status DurableLog::finish_snapshot(const raft::SnapshotMeta& meta) {
   return s;
 }
 
+util::Status DurableLog::save_received_snapshot(const raft::Snapshot& snap) {
+  // A snapshot of our own still being written is finished first (it is older).
+  if (util::Status w = wait_snapshot(); !w.ok()) return w;
+  util::Status s = wal_->save_snapshot({snap.meta.index, snap.meta.term});
+  if (s.ok()) {
+    s = snapshotter_.save(snap.meta,
+                          [&](util::ByteSink& sink) { return sink.append(snap.data); });
+  }
+  if (!s.ok()) return s;
+  last_snapshot_index_ = snap.meta.index;
+  return snapshotter_.purge(options_.max_snapshots);
+}
+
 Result<DataDir, util::Status> open_data_dir(const std::string& data_dir,
                                             const std::string& wal_dir) {
   DataDir d;

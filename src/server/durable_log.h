@@ -74,6 +74,10 @@ class DurableLog {
   // Waits for a background snapshot under way, if any, and finishes it.
   [[nodiscard]] util::Status wait_snapshot();
 
+  // Saves a snapshot the leader sent (its data is a store image): the WAL marker, then the
+  // file, as maybe_snapshot does. Durable when this returns OK.
+  [[nodiscard]] util::Status save_received_snapshot(const raft::Snapshot& snap);
+
   uint64_t last_snapshot_index() const { return last_snapshot_index_; }
   // etcd_disk_wal_fsync_duration_seconds: one observation per WAL fdatasync.
   const util::Histogram& fsync_histogram() const { return fsync_seconds_; }

@@ -34,10 +34,11 @@ void add_server_metrics(util::MetricsRegistry& registry, KvService& kv, const Cl
     }
     out->append(kv.metrics_text());  // etcd_disk_wal_fsync_duration_seconds, from the WAL.
     append_metric(out, "etcd_server_has_leader", "gauge",
-                  "Whether or not a leader exists. 1 is existence, 0 is not.", 1);
+                  "Whether or not a leader exists. 1 is existence, 0 is not.", kv.leader() != 0 ? 1 : 0);
     append_metric(out, "etcd_server_id", "gauge", "Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.",
                   1, "server_id=\"" + id_hex(cluster.self_id) + "\"");
-    append_metric(out, "etcd_server_is_leader", "gauge", "Whether or not this member is a leader. 1 if is, 0 otherwise.", 1);
+    append_metric(out, "etcd_server_is_leader", "gauge", "Whether or not this member is a leader. 1 if is, 0 otherwise.",
+                  kv.leader() == cluster.self_id ? 1 : 0);
     append_metric(out, "etcd_server_is_learner", "gauge", "Whether or not this member is a learner. 1 if is, 0 otherwise.", 0);
     append_metric(out, "etcd_server_leader_changes_seen_total", "counter", "The number of leader changes seen.", 1);
     const double index = d(kv.raft_index());

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace arbor::server {
 
@@ -28,6 +29,27 @@ class Waiter {
     Done d = std::move(it->second);
     pending_.erase(it);
     return d;
+  }
+
+  bool contains(uint64_t id) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return pending_.count(id) != 0;
+  }
+
+  // Removes and returns every completion whose id satisfies `pred` (all of them by default).
+  template <typename Pred>
+  std::vector<Done> take_if(Pred pred) {
+    std::vector<Done> out;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (pred(it->first)) {
+        out.push_back(std::move(it->second));
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return out;
   }
 
   size_t size() const {

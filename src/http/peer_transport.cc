@@ -1,0 +1,654 @@
+// The peer transport on Asio: outbound streams (one per peer, bounded queue, reconnect with
+// back-off), snapshot connections, and the listener that accepts streams and answers the peer
+// HTTP endpoints. Everything asynchronous runs on the transport's one I/O thread.
+
+#include "http/peer_transport.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "http/json.h"
+#include "http/peer_wire.h"
+#include "raft/codec.h"
+#include "server/kv_service.h"
+#include "server/membership.h"
+#include "util/log.h"
+
+namespace arbor::http {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kMaxHeadBytes = 16 << 10;
+constexpr auto kMinBackoff = std::chrono::milliseconds(100);
+constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
+constexpr size_t kFramesPerWrite = 512;
+
+std::string stream_head(const std::string& path, const std::string& host, uint64_t cluster_id,
+                        uint64_t from, uint64_t to) {
+  return "POST " + path + " HTTP/1.1\r\nHost: " + host +
+         "\r\nContent-Type: application/octet-stream\r\nX-Etcd-Cluster-ID: " +
+         server::id_hex(cluster_id) + "\r\nX-Server-From: " + server::id_hex(from) +
+         "\r\nX-Raft-To: " + server::id_hex(to) + "\r\n\r\n";
+}
+
+std::string simple_response(int status, const char* reason, const std::string& content_type,
+                            const std::string& extra, const std::string& body) {
+  return "HTTP/1.1 " + std::to_string(status) + " " + reason +
+         "\r\nContent-Type: " + content_type + "\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\nConnection: close\r\n" + extra + "\r\n" + body;
+}
+
+bool resolve_url(asio::io_context& ioc, const std::string& url, tcp::endpoint* ep) {
+  std::string host, port;
+  if (!split_url_host_port(url, &host, &port)) return false;
+  error_code ec;
+  tcp::resolver resolver(ioc);
+  auto results = resolver.resolve(host.empty() ? "127.0.0.1" : host, port, ec);
+  if (ec || results.empty()) return false;
+  *ep = results.begin()->endpoint();
+  for (const auto& r : results) {
+    if (r.endpoint().address().is_v4()) {
+      *ep = r.endpoint();
+      break;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
+  // One outbound stream to one peer.
+  struct Peer : std::enable_shared_from_this<Peer> {
+    Peer(Impl& o, uint64_t i) : owner(o), id(i), socket(o.ioc), timer(o.ioc) {}
+
+    Impl& owner;
+    const uint64_t id;
+    std::vector<std::string> urls;  // I/O thread.
+    size_t next_url = 0;            // I/O thread.
+    tcp::socket socket;             // I/O thread.
+    asio::steady_timer timer;       // I/O thread.
+    std::string head_buf;           // I/O thread: the handshake answer.
+    std::vector<std::string> inflight;  // I/O thread: the frames being written.
+    char probe = 0;                 // I/O thread: a read that notices the peer closing.
+    std::chrono::milliseconds backoff = kMinBackoff;
+    bool closed = false;            // I/O thread: removed from the cluster.
+    bool connecting = false;        // I/O thread.
+    bool retry_pending = false;     // I/O thread: the back-off timer is set.
+    Clock::time_point last_reject_log{};
+
+    std::mutex mu;
+    std::deque<std::string> queue;  // GUARDED_BY(mu): encoded frames waiting to be written.
+    size_t queued_bytes = 0;        // GUARDED_BY(mu)
+    bool writing = false;           // GUARDED_BY(mu)
+    std::atomic<bool> connected{false};
+    Clock::time_point last_unreachable{};  // GUARDED_BY(mu)
+  };
+
+  Impl(PeerTransportConfig c, server::KvService& k, server::ClusterView& v)
+      : config(std::move(c)), kv(k), view(v) {}
+
+  // ---------------------------------------------------------------- outbound
+
+  void enqueue(const std::shared_ptr<Peer>& p, std::string frame) {
+    bool kick = false, dropped = false;
+    {
+      std::lock_guard<std::mutex> lock(p->mu);
+      if (p->queue.size() >= config.max_queued_messages ||
+          p->queued_bytes + frame.size() > config.max_queued_bytes) {
+        dropped = true;
+        const auto now = Clock::now();
+        // Raft only needs to hear it once in a while; it then probes the peer gently.
+        if (now - p->last_unreachable < std::chrono::milliseconds(100)) dropped = false;
+        else p->last_unreachable = now;
+      } else {
+        p->queued_bytes += frame.size();
+        p->queue.push_back(std::move(frame));
+        kick = !p->writing && p->connected.load(std::memory_order_acquire);
+        if (kick) p->writing = true;
+      }
+    }
+    if (dropped) kv.report_unreachable(p->id);
+    if (kick) asio::post(ioc, [self = shared_from_this(), p] { self->do_write(p); });
+  }
+
+  void do_connect(const std::shared_ptr<Peer>& p) {
+    if (p->closed || p->connecting || stopping) return;
+    if (p->urls.empty()) return;
+    p->connecting = true;
+    const std::string url = p->urls[p->next_url++ % p->urls.size()];
+    tcp::endpoint ep;
+    if (!resolve_url(ioc, url, &ep)) {
+      LOG_WARN("rafthttp", "cannot resolve peer URL %s of %s", url.c_str(),
+               server::id_hex(p->id).c_str());
+      return on_stream_failed(p);
+    }
+    error_code ignored;
+    p->socket.close(ignored);
+    p->socket = tcp::socket(ioc);
+    p->socket.async_connect(ep, [self = shared_from_this(), p, url](error_code ec) {
+      self->on_connect(p, url, ec);
+    });
+  }
+
+  void on_connect(const std::shared_ptr<Peer>& p, const std::string& url, error_code ec) {
+    if (ec || p->closed) return on_stream_failed(p);
+    error_code ignored;
+    p->socket.set_option(tcp::no_delay(true), ignored);
+    std::string host, port;
+    split_url_host_port(url, &host, &port);
+    auto head = std::make_shared<std::string>(
+        stream_head("/raft/stream", host + ":" + port, config.cluster_id, config.self_id, p->id));
+    asio::async_write(p->socket, asio::buffer(*head),
+                      [self = shared_from_this(), p, head](error_code e, size_t) {
+                        if (e) return self->on_stream_failed(p);
+                        self->read_handshake(p);
+                      });
+  }
+
+  void read_handshake(const std::shared_ptr<Peer>& p) {
+    p->head_buf.clear();
+    asio::async_read_until(
+        p->socket, asio::dynamic_buffer(p->head_buf, kMaxHeadBytes), "\r\n\r\n",
+        [self = shared_from_this(), p](error_code ec, size_t n) {
+          if (ec) return self->on_stream_failed(p);
+          const int status = parse_status(p->head_buf);
+          if (status != 200) {
+            const auto now = Clock::now();
+            if (now - p->last_reject_log > std::chrono::seconds(5)) {
+              p->last_reject_log = now;
+              if (status == 412) {
+                LOG_WARN("rafthttp",
+                         "peer %s refused the stream: it belongs to another cluster or is "
+                         "another member (our cluster %s, member %s)",
+                         server::id_hex(p->id).c_str(), server::id_hex(self->config.cluster_id).c_str(),
+                         server::id_hex(self->config.self_id).c_str());
+              } else if (status == 410) {
+                LOG_WARN("rafthttp", "peer %s says this member was removed from the cluster",
+                         server::id_hex(p->id).c_str());
+              } else {
+                LOG_WARN("rafthttp", "peer %s refused the stream (status %d)",
+                         server::id_hex(p->id).c_str(), status);
+              }
+            }
+            return self->on_stream_failed(p);
+          }
+          (void)n;
+          p->connecting = false;
+          p->backoff = kMinBackoff;
+          LOG_INFO("rafthttp", "established a stream to peer %s", server::id_hex(p->id).c_str());
+          bool kick = false;
+          {
+            std::lock_guard<std::mutex> lock(p->mu);
+            p->connected.store(true, std::memory_order_release);
+            if (!p->writing && !p->queue.empty()) kick = p->writing = true;
+          }
+          self->watch_close(p);
+          if (kick) self->do_write(p);
+        });
+  }
+
+  // The listener never writes on a stream: a completed read means it closed (or failed).
+  void watch_close(const std::shared_ptr<Peer>& p) {
+    p->socket.async_read_some(asio::buffer(&p->probe, 1),
+                              [self = shared_from_this(), p](error_code ec, size_t) {
+                                if (!ec) return self->watch_close(p);
+                                if (ec != asio::error::operation_aborted) self->on_stream_failed(p);
+                              });
+  }
+
+  void do_write(const std::shared_ptr<Peer>& p) {
+    p->inflight.clear();
+    {
+      std::lock_guard<std::mutex> lock(p->mu);
+      if (!p->connected.load(std::memory_order_acquire) || p->queue.empty()) {
+        p->writing = false;
+        return;
+      }
+      while (!p->queue.empty() && p->inflight.size() < kFramesPerWrite) {
+        p->queued_bytes -= p->queue.front().size();
+        p->inflight.push_back(std::move(p->queue.front()));
+        p->queue.pop_front();
+      }
+    }
+    std::vector<asio::const_buffer> bufs;
+    bufs.reserve(p->inflight.size());
+    for (const std::string& f : p->inflight) bufs.emplace_back(asio::buffer(f));
+    asio::async_write(p->socket, bufs, [self = shared_from_this(), p](error_code ec, size_t) {
+      if (ec) {
+        {
+          std::lock_guard<std::mutex> lock(p->mu);
+          p->writing = false;
+        }
+        return self->on_stream_failed(p);
+      }
+      self->do_write(p);
+    });
+  }
+
+  // The stream broke or could not be made: forget what was queued (Raft resends), tell Raft,
+  // and dial again after the back-off.
+  void on_stream_failed(const std::shared_ptr<Peer>& p) {
+    const bool was_connected = p->connected.exchange(false);
+    p->connecting = false;
+    error_code ignored;
+    p->socket.close(ignored);
+    {
+      std::lock_guard<std::mutex> lock(p->mu);
+      p->queue.clear();
+      p->queued_bytes = 0;
+    }
+    if (was_connected) {
+      LOG_WARN("rafthttp", "lost the stream to peer %s", server::id_hex(p->id).c_str());
+    }
+    if (p->closed || stopping || p->retry_pending) return;
+    kv.report_unreachable(p->id);
+    p->retry_pending = true;
+    p->timer.expires_after(p->backoff);
+    p->backoff = std::min(p->backoff * 2, std::chrono::milliseconds(kMaxBackoff));
+    p->timer.async_wait([self = shared_from_this(), p](error_code ec) {
+      p->retry_pending = false;
+      if (!ec) self->do_connect(p);
+    });
+  }
+
+  // A snapshot goes on a connection of its own, so that it does not hold up the stream.
+  void send_snapshot(uint64_t to, std::vector<std::string> urls, std::shared_ptr<std::string> frame) {
+    struct Snap {
+      explicit Snap(asio::io_context& ioc) : socket(ioc) {}
+      tcp::socket socket;
+      std::string head;
+      std::string ack;
+    };
+    auto done = [self = shared_from_this(), to](bool ok) {
+      LOG_INFO("rafthttp", "snapshot to %s %s", server::id_hex(to).c_str(), ok ? "sent" : "failed");
+      self->kv.report_snapshot(to, ok);
+    };
+    tcp::endpoint ep;
+    if (urls.empty() || !resolve_url(ioc, urls.front(), &ep)) return done(false);
+    std::string host, port;
+    split_url_host_port(urls.front(), &host, &port);
+    auto s = std::make_shared<Snap>(ioc);
+    s->head = stream_head("/raft/snapshot", host + ":" + port, config.cluster_id, config.self_id, to);
+    s->socket.async_connect(ep, [s, frame, done](error_code ec) {
+      if (ec) return done(false);
+      asio::async_write(s->socket, asio::buffer(s->head), [s, frame, done](error_code e, size_t) {
+        if (e) return done(false);
+        asio::async_read_until(
+            s->socket, asio::dynamic_buffer(s->ack, kMaxHeadBytes), "\r\n\r\n",
+            [s, frame, done](error_code e2, size_t n) {
+              if (e2 || parse_status(s->ack) != 200) return done(false);
+              s->ack.erase(0, n);
+              asio::async_write(s->socket, asio::buffer(*frame), [s, frame, done](error_code e3, size_t) {
+                if (e3) return done(false);
+                asio::async_read(s->socket, asio::dynamic_buffer(s->ack),
+                                 asio::transfer_at_least(s->ack.size() >= 2 ? 0 : 2 - s->ack.size()),
+                                 [s, done](error_code e4, size_t) {
+                                   done(!e4 && s->ack.substr(0, 2) == "OK");
+                                 });
+              });
+            });
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  struct Inbound : std::enable_shared_from_this<Inbound> {
+    Inbound(Impl& o, tcp::socket s) : owner(o), socket(std::move(s)) {}
+    Impl& owner;
+    tcp::socket socket;
+    std::string head;
+    FrameReader frames;
+    std::array<char, 64 << 10> buf{};
+    bool snapshot = false;
+    uint64_t from = 0;
+  };
+
+  void do_accept(size_t i) {
+    acceptors[i]->async_accept([self = shared_from_this(), i](error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted || self->stopping) return;
+      if (!ec) {
+        error_code ignored;
+        s.set_option(tcp::no_delay(true), ignored);
+        auto in = std::make_shared<Inbound>(*self, std::move(s));
+        self->read_head(in);
+        return self->do_accept(i);
+      }
+      auto t = std::make_shared<asio::steady_timer>(self->ioc, std::chrono::milliseconds(50));
+      t->async_wait([self, i, t](error_code) { self->do_accept(i); });
+    });
+  }
+
+  void read_head(const std::shared_ptr<Inbound>& in) {
+    asio::async_read_until(in->socket, asio::dynamic_buffer(in->head, kMaxHeadBytes), "\r\n\r\n",
+                           [self = shared_from_this(), in](error_code ec, size_t n) {
+                             if (ec) return;
+                             // Bytes after the head are already frames.
+                             std::string rest = in->head.substr(n);
+                             in->head.resize(n);
+                             self->on_head(in, std::move(rest));
+                           });
+  }
+
+  void reply_and_close(const std::shared_ptr<Inbound>& in, std::string resp) {
+    auto r = std::make_shared<std::string>(std::move(resp));
+    asio::async_write(in->socket, asio::buffer(*r), [in, r](error_code, size_t) {
+      error_code ignored;
+      in->socket.shutdown(tcp::socket::shutdown_both, ignored);
+      in->socket.close(ignored);
+    });
+  }
+
+  void on_head(const std::shared_ptr<Inbound>& in, std::string rest) {
+    RequestHead h;
+    const std::string cid = server::id_hex(config.cluster_id);
+    const std::string cid_header = "X-Etcd-Cluster-ID: " + cid + "\r\n";
+    if (!parse_request_head(in->head, &h)) {
+      return reply_and_close(in, simple_response(400, "Bad Request", "text/plain", "", "bad request\n"));
+    }
+    if (h.method == "GET" && h.path == "/members") {
+      const std::shared_ptr<const server::Cluster> c = view.get();
+      std::string body = "[";
+      for (size_t i = 0; i < c->members.size(); ++i) {
+        const server::Member& m = c->members[i];
+        if (i) body.push_back(',');
+        body += "{\"id\":\"" + server::id_hex(m.id) + "\",\"name\":";
+        append_json_string(body, m.name);
+        body += ",\"peerURLs\":[";
+        for (size_t j = 0; j < m.peer_urls.size(); ++j) {
+          if (j) body.push_back(',');
+          append_json_string(body, m.peer_urls[j]);
+        }
+        body += "],\"clientURLs\":[";
+        for (size_t j = 0; j < m.client_urls.size(); ++j) {
+          if (j) body.push_back(',');
+          append_json_string(body, m.client_urls[j]);
+        }
+        body += "]}";
+      }
+      body += "]\n";
+      return reply_and_close(in, simple_response(200, "OK", "application/json", cid_header, body));
+    }
+    if (h.method == "GET" && h.path == "/version") {
+      return reply_and_close(
+          in, simple_response(200, "OK", "application/json", "",
+                              "{\"etcdserver\":\"" + config.server_version +
+                                  "\",\"etcdcluster\":\"" + config.cluster_version + "\"}"));
+    }
+    if (h.method != "POST" || (h.path != "/raft/stream" && h.path != "/raft/snapshot")) {
+      return reply_and_close(in, simple_response(404, "Not Found", "text/plain", "", "404 page not found\n"));
+    }
+    uint64_t remote_cid = 0, from = 0, to = 0;
+    const bool ids_ok = server::parse_id_hex(h.header("x-etcd-cluster-id"), &remote_cid) &&
+                        server::parse_id_hex(h.header("x-server-from"), &from) &&
+                        server::parse_id_hex(h.header("x-raft-to"), &to);
+    if (!ids_ok || remote_cid != config.cluster_id) {
+      LOG_WARN("rafthttp",
+               "rejected a stream from peer %s: it belongs to cluster %s, this member (%s) to "
+               "cluster %s",
+               h.header("x-server-from").c_str(), h.header("x-etcd-cluster-id").c_str(),
+               server::id_hex(config.self_id).c_str(), cid.c_str());
+      return reply_and_close(in, simple_response(412, "Precondition Failed", "text/plain", cid_header,
+                                                 "cluster ID mismatch\n"));
+    }
+    if (to != config.self_id) {
+      LOG_WARN("rafthttp", "rejected a stream from peer %s meant for member %s (this is %s)",
+               server::id_hex(from).c_str(), server::id_hex(to).c_str(),
+               server::id_hex(config.self_id).c_str());
+      return reply_and_close(in, simple_response(412, "Precondition Failed", "text/plain", cid_header,
+                                                 "member ID mismatch\n"));
+    }
+    if (view.get()->is_removed(from)) {
+      LOG_WARN("rafthttp", "rejected a stream from removed member %s", server::id_hex(from).c_str());
+      return reply_and_close(in, simple_response(410, "Gone", "text/plain", cid_header,
+                                                 "the member has been permanently removed from the cluster\n"));
+    }
+    in->snapshot = h.path == "/raft/snapshot";
+    in->from = from;
+    in->frames.feed(rest);
+    auto ok = std::make_shared<std::string>("HTTP/1.1 200 OK\r\n" + cid_header + "\r\n");
+    asio::async_write(in->socket, asio::buffer(*ok), [self = shared_from_this(), in, ok](error_code ec, size_t) {
+      if (ec) return;
+      self->drain_frames(in);
+    });
+  }
+
+  // Delivers every complete frame, then reads more.
+  void drain_frames(const std::shared_ptr<Inbound>& in) {
+    while (std::optional<std::string> f = in->frames.next()) {
+      auto m = raft::decode_message(*f);
+      if (!m.ok() || m->to != config.self_id || m->from != in->from) {
+        LOG_WARN("rafthttp", "dropping the stream from %s: a frame that is not a message for "
+                 "this member (%zu bytes)", server::id_hex(in->from).c_str(), f->size());
+        error_code ignored;
+        in->socket.close(ignored);
+        return;
+      }
+      kv.receive(std::move(*m));
+      if (in->snapshot) {
+        return reply_and_close(in, "OK");
+      }
+    }
+    if (in->frames.failed()) {
+      LOG_WARN("rafthttp", "dropping the stream from %s: frame too long",
+               server::id_hex(in->from).c_str());
+      error_code ignored;
+      in->socket.close(ignored);
+      return;
+    }
+    in->socket.async_read_some(asio::buffer(in->buf),
+                               [self = shared_from_this(), in](error_code ec, size_t n) {
+                                 if (ec) return;
+                                 in->frames.feed(std::string_view(in->buf.data(), n));
+                                 self->drain_frames(in);
+                               });
+  }
+
+  // ---------------------------------------------------------------- members
+
+  void set_peers(const server::Cluster& c) {
+    std::map<uint64_t, std::vector<std::string>> wanted;
+    for (const server::Member& m : c.members) {
+      if (m.id != config.self_id && !m.peer_urls.empty()) wanted[m.id] = m.peer_urls;
+    }
+    std::vector<std::shared_ptr<Peer>> gone, fresh;
+    {
+      std::lock_guard<std::mutex> lock(peers_mu);
+      for (auto it = peers.begin(); it != peers.end();) {
+        if (wanted.count(it->first) == 0) {
+          gone.push_back(it->second);
+          it = peers.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      for (auto& [id, urls] : wanted) {
+        auto [it, inserted] = peers.try_emplace(id);
+        if (inserted) {
+          it->second = std::make_shared<Peer>(*this, id);
+          fresh.push_back(it->second);
+        }
+        if (it->second->urls != urls) {
+          it->second->urls = urls;  // Used from the next dial on.
+        }
+      }
+    }
+    for (auto& p : gone) {
+      p->closed = true;
+      error_code ignored;
+      p->timer.cancel();
+      p->socket.close(ignored);
+      p->connected.store(false);
+    }
+    for (auto& p : fresh) do_connect(p);
+  }
+
+  std::shared_ptr<Peer> find(uint64_t id) {
+    std::lock_guard<std::mutex> lock(peers_mu);
+    auto it = peers.find(id);
+    return it == peers.end() ? nullptr : it->second;
+  }
+
+  PeerTransportConfig config;
+  server::KvService& kv;      // Not owned.
+  server::ClusterView& view;  // Not owned.
+  asio::io_context ioc;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+  mutable std::mutex peers_mu;
+  std::map<uint64_t, std::shared_ptr<Peer>> peers;  // GUARDED_BY(peers_mu)
+};
+
+PeerTransport::PeerTransport(PeerTransportConfig config, server::KvService& kv,
+                             server::ClusterView& view)
+    : impl_(std::make_shared<Impl>(std::move(config), kv, view)) {}
+
+PeerTransport::~PeerTransport() { stop(); }
+
+util::Status PeerTransport::start() {
+  Impl& im = *impl_;
+  for (const std::string& url : im.config.listen_urls) {
+    tcp::endpoint ep;
+    std::string host, port;
+    if (!split_url_host_port(url, &host, &port)) {
+      return util::Status::invalid_argument("bad peer listen URL " + url);
+    }
+    if (host.empty()) {
+      ep = tcp::endpoint(tcp::v4(), static_cast<unsigned short>(std::atoi(port.c_str())));
+    } else if (!resolve_url(im.ioc, url, &ep)) {
+      return util::Status::io_error("resolve " + url);
+    }
+    error_code ec;
+    auto acc = std::make_unique<tcp::acceptor>(im.ioc);
+    acc->open(ep.protocol(), ec);
+    if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acc->bind(ep, ec);
+    if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return util::Status::io_error("listen " + url + ": " + ec.message());
+    im.acceptors.push_back(std::move(acc));
+  }
+  for (size_t i = 0; i < im.acceptors.size(); ++i) im.do_accept(i);
+  im.work.emplace(im.ioc.get_executor());
+  im.thread = std::thread([impl = impl_] { impl->ioc.run(); });
+  return util::Status();
+}
+
+void PeerTransport::stop() {
+  if (impl_->stopping.exchange(true)) return;
+  impl_->work.reset();
+  impl_->ioc.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void PeerTransport::send(std::vector<raft::Message> msgs) {
+  for (raft::Message& m : msgs) {
+    std::shared_ptr<Impl::Peer> p = impl_->find(m.to);
+    if (p == nullptr) continue;
+    std::string frame;
+    const std::string payload = raft::encode(m);
+    frame.reserve(payload.size() + 4);
+    append_frame(frame, payload);
+    if (m.type == raft::MessageType::kSnap) {
+      auto f = std::make_shared<std::string>(std::move(frame));
+      asio::post(impl_->ioc, [impl = impl_, p, f] {
+        impl->send_snapshot(p->id, p->urls, f);
+      });
+      continue;
+    }
+    impl_->enqueue(p, std::move(frame));
+  }
+}
+
+void PeerTransport::update_peers(const server::Cluster& cluster) {
+  asio::post(impl_->ioc, [impl = impl_, c = cluster] { impl->set_peers(c); });
+}
+
+bool PeerTransport::active(uint64_t id) const {
+  std::shared_ptr<Impl::Peer> p = impl_->find(id);
+  return p != nullptr && p->connected.load(std::memory_order_acquire);
+}
+
+std::string PeerTransport::fetch_cluster(const std::vector<std::string>& peer_urls,
+                                         server::Cluster* out) {
+  asio::io_context ioc;
+  std::string last_error = "no peer URLs given";
+  for (const std::string& url : peer_urls) {
+    tcp::endpoint ep;
+    if (!resolve_url(ioc, url, &ep)) {
+      last_error = "cannot resolve " + url;
+      continue;
+    }
+    error_code ec;
+    tcp::socket s(ioc);
+    s.connect(ep, ec);
+    if (ec) {
+      last_error = "could not connect to " + url + ": " + ec.message();
+      continue;
+    }
+    std::string host, port;
+    split_url_host_port(url, &host, &port);
+    const std::string req = "GET /members HTTP/1.1\r\nHost: " + host + ":" + port +
+                            "\r\nConnection: close\r\n\r\n";
+    asio::write(s, asio::buffer(req), ec);
+    std::string resp;
+    if (!ec) asio::read(s, asio::dynamic_buffer(resp, 16 << 20), ec);
+    if (ec && ec != asio::error::eof) {
+      last_error = "reading /members from " + url + ": " + ec.message();
+      continue;
+    }
+    const size_t end = resp.find("\r\n\r\n");
+    if (parse_status(resp) != 200 || end == std::string::npos) {
+      last_error = url + "/members answered " + resp.substr(0, resp.find("\r\n"));
+      continue;
+    }
+    // Reuse the request-head parser for the headers (the status line is not a request line).
+    std::string head = "GET / HTTP/1.1\r\n" + resp.substr(resp.find("\r\n") + 2, end);
+    RequestHead h;
+    uint64_t cid = 0;
+    if (!parse_request_head(head, &h) || !server::parse_id_hex(h.header("x-etcd-cluster-id"), &cid)) {
+      last_error = url + "/members gave no cluster ID";
+      continue;
+    }
+    server::Cluster c;
+    c.cluster_id = cid;
+    try {
+      auto j = nlohmann::json::parse(resp.substr(end + 4));
+      for (const auto& m : j) {
+        server::Member mem;
+        if (!server::parse_id_hex(m.at("id").get<std::string>(), &mem.id)) continue;
+        mem.name = m.value("name", "");
+        for (const auto& u : m.at("peerURLs")) mem.peer_urls.push_back(u.get<std::string>());
+        if (m.contains("clientURLs"))
+          for (const auto& u : m["clientURLs"]) mem.client_urls.push_back(u.get<std::string>());
+        std::sort(mem.peer_urls.begin(), mem.peer_urls.end());
+        c.members.push_back(std::move(mem));
+      }
+    } catch (const std::exception& e) {
+      last_error = url + "/members: " + e.what();
+      continue;
+    }
+    std::sort(c.members.begin(), c.members.end(),
+              [](const server::Member& a, const server::Member& b) { return a.id < b.id; });
+    *out = std::move(c);
+    return {};
+  }
+  return last_error;
+}
+
+}  // namespace arbor::http
