@@ -19,6 +19,7 @@ bool publish_attributes(KvService& kv, const Member& self, const std::atomic<boo
 
 // Sets /0/version to `cluster_version` unless it is set already (a create: at most one
 // member's write succeeds). REQUIRES: publish_attributes returned true.
-void ensure_cluster_version(KvService& kv, std::string_view cluster_version);
+// True when this call set it.
+bool ensure_cluster_version(KvService& kv, std::string_view cluster_version);
 
 }  // namespace arbor::server

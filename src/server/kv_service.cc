@@ -400,6 +400,11 @@ void KvService::run() {
         node_->tick();
         next_tick += tick;
       }
+      // A background snapshot that finished is reaped (and old files purged) even when idle.
+      if (log_ != nullptr) {
+        util::Status st = log_->maybe_snapshot(*store_, applied_, applied_term_, conf_);
+        CHECK(st.ok(), "etcdserver: failed to save snapshot: %s", st.to_string().c_str());
+      }
     }
     for (auto& task : in.tasks) task();
     if (!in.messages.empty()) {
