@@ -314,15 +314,6 @@ uint64_t KvService::current_index() {
   return store_->current_index();
 }
 
-util::Status KvService::write_snapshot(util::ByteSink& out) {
-  std::shared_lock<std::shared_mutex> lock(store_mu_);
-  raft::SnapshotMeta meta;
-  meta.index = raft_index();
-  meta.term = term_;
-  meta.conf_state = conf_;  // Set at construction; the loop never changes it.
-  return snap::write_snapshot(meta, [&](util::ByteSink& sink) { return store_->save(sink); }, out);
-}
-
 uint64_t KvService::history_start_index() {
   std::shared_lock<std::shared_mutex> lock(store_mu_);
   return store_->history_start_index();
