@@ -216,7 +216,7 @@ TEST_F(ConfigTest, BrokenConfigFileRefuses) {
 }
 
 TEST_F(ConfigTest, IgnoredFlagsWarnOnce) {
-  ParseResult r = Parse({"--quota-backend-bytes=8589934592", "--auth-token", "jwt", "--debug", "--pre-vote",
+  ParseResult r = Parse({"--quota-backend-bytes=8589934592", "--auth-token", "jwt", "--debug", "--force-new-cluster",
                          "--experimental-initial-corrupt-check", "--enable-pprof"});
   ASSERT_TRUE(r.run);
   EXPECT_TRUE(Logged(r, 'W', "--quota-backend-bytes is ignored: concerns only etcd's v3 API"));
@@ -224,7 +224,7 @@ TEST_F(ConfigTest, IgnoredFlagsWarnOnce) {
   EXPECT_TRUE(Logged(r, 'W', "--debug is ignored"));
   EXPECT_TRUE(Logged(r, 'W', "--experimental-initial-corrupt-check is ignored"));
   EXPECT_TRUE(Logged(r, 'W', "--enable-pprof is ignored"));
-  EXPECT_TRUE(Logged(r, 'W', "--pre-vote is parsed; for the raft driver of clustering"));
+  EXPECT_TRUE(Logged(r, 'W', "--force-new-cluster is parsed"));
 }
 
 TEST_F(ConfigTest, LegacyFlagsAreIgnoredAsEtcdDoes) {
