@@ -2,9 +2,11 @@
 
 #include <crypt.h>
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -157,36 +159,45 @@ struct Auth::Impl {
 
   // ---- reads (the store's shared lock; each counts as a store get, as etcd's do)
 
+  // The auth state is read from the store only when something under /2 changed since the last
+  // read (store::auth_generation): the checks of every request cost no store reads otherwise.
+  // (So /v2/stats/store counts fewer gets than etcd's under auth.)
   bool enabled() {
+    const uint64_t gen = store::auth_generation();
+    const uint64_t seen = enabled_state.load(std::memory_order_acquire);
+    if (seen >> 1 == gen) return seen & 1;
     auto got = kv.read("/2/enabled", false, false);
-    return got.ok() && got.value().node.value == "true";
+    const bool on = got.ok() && got.value().node.value == "true";
+    enabled_state.store(gen << 1 | (on ? 1 : 0), std::memory_order_release);  // One word: no torn pair.
+    return on;
   }
 
   // A user or role as stored, parsed once per version (its modified index): every request with
   // credentials reads them, and parsing their JSON each time would cost more than the request.
   template <typename T>
   struct Parsed {
-    uint64_t modified_index = 0;
-    std::shared_ptr<const T> value;  // Null when the stored JSON is not a T.
+    uint64_t generation = 0;         // store::auth_generation() before the read.
+    std::shared_ptr<const T> value;  // Null when missing or the stored JSON is not a T.
   };
 
   template <typename T, typename Parse>
   std::shared_ptr<const T> cached_read(std::unordered_map<std::string, Parsed<T>>& cache, const std::string& path,
                                Parse parse) {
-    auto got = kv.read(path, false, false);
-    if (!got.ok()) return nullptr;
-    const store::NodeView& n = got.value().node;
+    const uint64_t gen = store::auth_generation();
     {
       std::lock_guard<std::mutex> lock(parsed_mu);
       auto it = cache.find(path);
-      if (it != cache.end() && it->second.modified_index == n.modified_index) return it->second.value;
+      if (it != cache.end() && it->second.generation == gen) return it->second.value;
     }
-    std::optional<T> parsed = parse(n.value);
+    auto got = kv.read(path, false, false);
     std::shared_ptr<const T> v;
-    if (parsed) v = std::make_shared<const T>(std::move(*parsed));
+    if (got.ok()) {
+      std::optional<T> parsed = parse(got.value().node.value);
+      if (parsed) v = std::make_shared<const T>(std::move(*parsed));
+    }
     std::lock_guard<std::mutex> lock(parsed_mu);
     if (cache.size() >= kMaxCached) cache.clear();
-    cache[path] = Parsed<T>{n.modified_index, v};
+    cache[path] = Parsed<T>{gen, v};
     return v;
   }
 
@@ -367,8 +378,36 @@ struct Auth::Impl {
     if (req.authorization.empty() || !enabled()) return false;
     std::string name, password;
     if (!split_basic(req.authorization, &name, &password)) return false;
+    const uint64_t gen = store::auth_generation();
     auto u = get_user(name);
-    return u && !u->password.empty() && !cached_ok(*u, password);
+    if (!u || u->password.empty()) return false;
+    if (!cached_ok(*u, password)) return true;
+    remember(req.authorization, gen, u);
+    return false;
+  }
+
+  // The outcome of the current request's basic-auth header on this thread, so the checks after
+  // Router's first one do not decode and hash it again. Cleared when the request is handed on.
+  struct Memo {
+    std::string header;
+    uint64_t generation = 0;
+    std::shared_ptr<const User> user;
+  };
+  static Memo& memo() {
+    thread_local Memo m;
+    return m;
+  }
+  static void remember(const std::string& header, uint64_t gen, std::shared_ptr<const User> u) {
+    Memo& m = memo();
+    m.header = header;
+    m.generation = gen;
+    m.user = std::move(u);
+  }
+  static void forget_memo() {
+    Memo& m = memo();
+    OPENSSL_cleanse(m.header.data(), m.header.size());
+    m.header.clear();
+    m.user.reset();
   }
 
   // ---- the check threads: a small pool so that bcrypt never runs on an I/O thread.
@@ -405,6 +444,8 @@ struct Auth::Impl {
   // Only the cache is consulted here: Router::handle has sent every request whose credentials
   // need bcrypt through verify_async first, so a miss now is a wrong password.
   std::shared_ptr<const User> user_from_basic_auth(const std::string& header) {
+    const Memo& m = memo();
+    if (m.user && m.generation == store::auth_generation() && m.header == header) return m.user;
     std::string name, password;
     if (!split_basic(header, &name, &password)) return nullptr;
     auto u = get_user(name);
@@ -437,6 +478,7 @@ struct Auth::Impl {
   unsigned char cache_key[32];  // Random per process: the key of the password hashes below.
   mutable std::mutex cache_mu;
   std::unordered_map<std::string, std::string> verified;  // GUARDED_BY(cache_mu)
+  std::atomic<uint64_t> enabled_state{0};  // generation << 1 | enabled.
   std::mutex parsed_mu;
   std::unordered_map<std::string, Parsed<User>> users;  // GUARDED_BY(parsed_mu), by store path.
   std::unordered_map<std::string, Parsed<Role>> roles;  // GUARDED_BY(parsed_mu)
@@ -474,6 +516,8 @@ bool Auth::keys_allowed(const HttpRequest& req, std::string_view key, bool recur
 bool Auth::has_root_access(const HttpRequest& req) { return impl_->has_root(req); }
 
 bool Auth::needs_password_check(const HttpRequest& req) { return impl_->needs_bcrypt(req); }
+
+void Auth::end_request() { Impl::forget_memo(); }
 
 void Auth::verify_async(HttpRequest req, ExchangePtr ex,
                         std::function<void(HttpRequest&, const ExchangePtr&)> then) {

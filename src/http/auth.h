@@ -42,6 +42,9 @@ class Auth {
   bool needs_password_check(const HttpRequest& req);
   void verify_async(HttpRequest req, ExchangePtr ex,
                     std::function<void(HttpRequest&, const ExchangePtr&)> then);
+  // needs_password_check() remembers a good header for the checks of the same request on this
+  // thread; this forgets it (Router calls it once the request is handed on).
+  void end_request();
 
   // /v2/auth/*. `common` are the CORS header lines; `cluster_id` the hex cluster ID.
   void handle(const HttpRequest& req, const ExchangePtr& ex, const std::string& common,

@@ -787,6 +787,7 @@ void Router::handle(HttpRequest req, const ExchangePtr& ex) {
                                     [impl](HttpRequest& r, const ExchangePtr& e) { impl->handle(r, e); });
   }
   impl_->handle(req, ex);
+  impl_->auth.end_request();
 }
 
 }  // namespace arbor::http

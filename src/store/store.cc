@@ -29,6 +29,13 @@ void destroy_subtree(Node* n) {
   }
 }
 
+namespace {
+std::atomic<uint64_t> g_auth_generation{1};
+}  // namespace
+
+uint64_t auth_generation() { return g_auth_generation.load(std::memory_order_acquire); }
+void bump_auth_generation() { g_auth_generation.fetch_add(1, std::memory_order_acq_rel); }
+
 NodeList::~NodeList() {
   // Grandchildren are moved out before their parents die; each view dies with no children.
   std::vector<NodeView> pending;
@@ -252,6 +259,8 @@ struct Store::Impl {
   }
 
   void record(const EventPtr& e) {
+    const std::string_view key = e->node.key;
+    if (key.substr(0, 3) == "/2/" || key == "/2" || key == "/") bump_auth_generation();
     if (e->refresh) {
       history.add(e);
     } else {
@@ -347,7 +356,7 @@ struct Store::Impl {
   mutable std::atomic<uint64_t> stats[kNumStats] = {};
 };
 
-Store::Store() : impl_(std::make_unique<Impl>()) {}
+Store::Store() : impl_(std::make_unique<Impl>()) { bump_auth_generation(); }
 Store::~Store() = default;
 
 Result<Event, Error> Store::get(std::string_view path, bool recursive, bool /*sorted*/,

@@ -68,6 +68,12 @@ struct WatchResult {
   uint64_t start_index = 0;  // The store index when the watch was made (X-Etcd-Index).
 };
 
+// A number that changes whenever a node under /2 (v2 auth: users, roles, the enable flag)
+// changes in any Store of this process, and whenever a Store is created or recovered. Caches
+// of what /2 holds are valid while it stays the same. Thread-safe.
+uint64_t auth_generation();
+void bump_auth_generation();
+
 class Store {
  public:
   // A store with "/" and the given namespace directories, all permanent, index 0, read-only.
