@@ -31,15 +31,15 @@ std::string_view action_name(Action action);
 
 struct NodeView;
 
-// The children of a NodeView: a vector whose destructor does not recurse, so a view of a tree
-// thousands of levels deep is freed without deep recursion on the machine stack.
+// The children of a NodeView: a vector whose copy and destructor do not recurse, so a view of a
+// tree thousands of levels deep is copied and freed without deep recursion on the machine stack.
 class NodeList : public std::vector<NodeView> {
  public:
   using std::vector<NodeView>::vector;
   NodeList() = default;
-  NodeList(const NodeList&) = default;
+  NodeList(const NodeList& other);
   NodeList(NodeList&&) noexcept = default;
-  NodeList& operator=(const NodeList&) = default;
+  NodeList& operator=(const NodeList& other);
   NodeList& operator=(NodeList&&) noexcept = default;
   ~NodeList();
 };

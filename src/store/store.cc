@@ -36,6 +36,37 @@ std::atomic<uint64_t> g_auth_generation{1};
 uint64_t auth_generation() { return g_auth_generation.load(std::memory_order_acquire); }
 void bump_auth_generation() { g_auth_generation.fetch_add(1, std::memory_order_acq_rel); }
 
+NodeList::NodeList(const NodeList& other) : std::vector<NodeView>() {
+  // Level by level: each list is reserved before its views are added, so the pointers to their
+  // child lists stay valid while they wait on the stack.
+  std::vector<std::pair<const NodeList*, NodeList*>> stack{{&other, this}};
+  while (!stack.empty()) {
+    auto [src, dst] = stack.back();
+    stack.pop_back();
+    dst->reserve(src->size());
+    for (const NodeView& n : *src) {
+      NodeView& c = dst->emplace_back();
+      c.key = n.key;
+      c.value = n.value;
+      c.has_value = n.has_value;
+      c.dir = n.dir;
+      c.expiration = n.expiration;
+      c.ttl = n.ttl;
+      c.modified_index = n.modified_index;
+      c.created_index = n.created_index;
+      if (!n.nodes.empty()) stack.push_back({&n.nodes, &c.nodes});
+    }
+  }
+}
+
+NodeList& NodeList::operator=(const NodeList& other) {
+  if (this != &other) {
+    NodeList copy(other);
+    swap(copy);
+  }
+  return *this;
+}
+
 NodeList::~NodeList() {
   // Grandchildren are moved out before their parents die; each view dies with no children.
   std::vector<NodeView> pending;
