@@ -21,6 +21,7 @@
 #include "http/peer_transport.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "raft/reconfigure.h"
 #include "server/bootstrap.h"
 #include "server/config.h"
 #include "server/durable_log.h"
@@ -93,6 +94,27 @@ bool parse_metadata(const std::string& md, uint64_t* member, uint64_t* cluster) 
   if (m != 0 || c == std::string::npos) return false;
   return server::parse_id_hex(md.substr(7, c - 7), member) &&
          server::parse_id_hex(md.substr(c + 9), cluster);
+}
+
+// --force-new-cluster, as etcd's: drop the uncommitted tail of the log, then append committed
+// RemoveNode entries for every other member, so this member is a one-member cluster with all
+// its data once they are applied.
+void force_new_cluster(server::DurableLog& log, uint64_t self, server::RecoveredState* rec) {
+  raft::HardState& hs = rec->hard_state;
+  const uint64_t commit = std::max(hs.commit, rec->snapshot.index);
+  std::erase_if(rec->entries, [&](const raft::Entry& e) { return e.index > commit; });
+  const uint64_t last_term = rec->entries.empty() ? rec->snapshot.term : rec->entries.back().term;
+  const raft::ConfState conf = raft::conf_after(rec->snapshot.conf_state, rec->entries);
+  std::vector<raft::Entry> removals =
+      raft::entries_removing_all_but(conf, self, commit, std::max(hs.term, last_term));
+  LOG_NOTICE("etcdserver", "forcing restart of member %s in cluster as a one-member cluster (removing %zu members)",
+             server::id_hex(self).c_str(), removals.size());
+  if (removals.empty()) return;
+  hs.commit = removals.back().index;
+  util::Status st = log.append(removals, hs);
+  if (st.ok()) st = log.sync();
+  if (!st.ok()) die("--force-new-cluster: cannot write the member removals: " + st.message());
+  for (raft::Entry& e : removals) rec->entries.push_back(std::move(e));
 }
 
 }  // namespace
@@ -192,6 +214,7 @@ int main(int argc, char** argv) {
     std::sort(self.client_urls.begin(), self.client_urls.end());
     cluster.members = {self};
     LOG_NOTICE("etcdmain", "the server is already initialized as member before, starting as etcd member...");
+    if (cfg.force_new_cluster) force_new_cluster(**log, cluster.self_id, &rec);
   }
   server::log_embed_config(cfg, restart);
 

@@ -1120,7 +1120,9 @@ const std::vector<Command>& commands() {
       {"tree", {{"sort", FlagType::kBool, "true"}}, cmd_tree},
       {"export", {{"progress", FlagType::kBool}}, cmd_export},
       {"snapshot save", {}, cmd_snapshot_save},
-      {"snapshot restore", {{"data-dir", FlagType::kString}, {"wal-dir", FlagType::kString}}, cmd_snapshot_restore},
+      {"snapshot restore",
+       {{"data-dir", FlagType::kString}, {"wal-dir", FlagType::kString}, {"name", FlagType::kString, "default"}},
+       cmd_snapshot_restore},
       {"import", {{"progress", FlagType::kBool}, {"skip-existing", FlagType::kBool}}, cmd_import},
   };
   return *table;

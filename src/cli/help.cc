@@ -66,6 +66,8 @@ USAGE:
 OPTIONS:
    --data-dir value  the data directory to create (required; must not hold a member)
    --wal-dir value   a dedicated WAL directory (default: <data-dir>/member/wal)
+   --name value      when the snapshot came from several members, the one whose identity the
+                     restored member keeps; it starts as a one-member cluster (default: "default")
    
 )"},
   };

@@ -5,13 +5,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/client.h"
 #include "cli/progress.h"
+#include "raft/reconfigure.h"
 #include "snap/snapshotter.h"
 #include "store/store.h"
 #include "util/file.h"
@@ -100,6 +105,63 @@ std::string verify(const std::string& data_dir, const std::string& wal_dir, uint
   return "";
 }
 
+std::string hex(uint64_t id) {
+  char buf[17];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, id, 16);
+  return std::string(buf, p);
+}
+
+// A new cluster ID for a restored member (splitmix64 over its ID, the snapshot's index and the
+// time): it never matches the cluster the snapshot came from, whose members it must not join.
+uint64_t restored_cluster_id(uint64_t member, uint64_t index) {
+  uint64_t z = member ^ (index * 0x9e3779b97f4a7c15ULL) ^
+               static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return z == 0 ? 1 : z;
+}
+
+// The member a restored data directory belongs to: the snapshot's only voter or, when it has
+// several (or records none), the one whose /0/members attributes name `name`.
+std::string choose_member(const store::Store& st, const raft::ConfState& conf, const std::string& name,
+                          uint64_t* self) {
+  std::vector<uint64_t> ids = conf.voters;
+  std::vector<std::pair<uint64_t, std::string>> named;
+  if (auto members = st.get("/0/members", true, true, 0); members.ok()) {
+    for (const store::NodeView& dir : members->node.nodes) {
+      const std::string_view key = dir.key;
+      uint64_t id = 0;
+      auto [p, ec] = std::from_chars(key.data() + key.rfind('/') + 1, key.data() + key.size(), id, 16);
+      if (ec != std::errc() || p != key.data() + key.size()) continue;
+      std::string member_name;
+      for (const store::NodeView& f : dir.nodes) {
+        if (!std::string_view(f.key).ends_with("/attributes")) continue;
+        auto j = nlohmann::json::parse(f.value, nullptr, false);
+        if (j.is_object() && j.contains("name") && j["name"].is_string()) member_name = j["name"];
+      }
+      named.emplace_back(id, member_name);
+      if (conf.voters.empty()) ids.push_back(id);
+    }
+  }
+  if (ids.size() == 1) {
+    *self = ids[0];
+    return "";
+  }
+  std::string names;
+  for (const auto& [id, n] : named) {
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
+    if (n == name) {
+      *self = id;
+      return "";
+    }
+    names += (names.empty() ? "" : ", ") + (n.empty() ? hex(id) : n);
+  }
+  if (ids.empty()) return "the snapshot records no member";
+  return "the snapshot holds " + std::to_string(ids.size()) + " members (" + names +
+         "); choose the one to restore with --name";
+}
+
 }  // namespace
 
 int cmd_snapshot_save(Session& s) {
@@ -135,8 +197,12 @@ int cmd_snapshot_restore(Session& s) {
   if (!read_file(s.args[0], &bytes)) return handle_error(kExitBadArgs, "open " + s.args[0] + ": cannot read the file");
   auto parsed = snap::parse_snapshot(bytes);
   if (!parsed.ok()) return handle_error(kExitBadArgs, s.args[0] + " is not an arbor snapshot: " + parsed.error().message());
-  if (auto st = store::Store::recover_from_string(parsed->data); !st.ok())
-    return handle_error(kExitBadArgs, s.args[0] + ": " + st.error().message());
+  auto restored = store::Store::recover_from_string(parsed->data);
+  if (!restored.ok()) return handle_error(kExitBadArgs, s.args[0] + ": " + restored.error().message());
+  uint64_t self = 0;
+  if (std::string e = choose_member(**restored, parsed->meta.conf_state, s.flags->get_string("name"), &self);
+      !e.empty())
+    return handle_error(kExitBadArgs, s.args[0] + ": " + e);
   // As etcdctl's restore: never into a directory that already holds a member.
   if (is_dir(data_dir + "/member")) return handle_error(kExitBadArgs, "data-dir \"" + data_dir + "\" exists");
   auto snap_dir = util::open_posix_dir(data_dir + "/member/snap", true);
@@ -145,10 +211,18 @@ int cmd_snapshot_restore(Session& s) {
   util::Status st = snapshotter.save(parsed->meta, [&](util::ByteSink& sink) { return sink.append(parsed->data); });
   auto wal = util::open_posix_dir(wal_dir_of(data_dir, wal_dir), true);
   if (!st.ok() || !wal.ok()) return handle_error(kExitBadArgs, (st.ok() ? wal.error() : st).message());
-  // The WAL starts at the snapshot: a restart loads it and replays nothing.
-  auto w = wal::Wal::create(**wal, "restored from " + s.args[0]);
+  // The WAL starts at the snapshot, with the member's identity in its metadata (as a WAL the
+  // server creates) and a new cluster ID: the restored member starts a cluster of its own.
+  // When the snapshot came from several members, committed RemoveNode entries for the others
+  // follow (raft/reconfigure.h), so the member elects itself at once.
+  const uint64_t cluster = restored_cluster_id(self, parsed->meta.index);
+  auto w = wal::Wal::create(**wal, "member=" + hex(self) + " cluster=" + hex(cluster));
   if (!w.ok()) return handle_error(kExitBadArgs, w.error().message());
   st = (*w)->save_snapshot({parsed->meta.index, parsed->meta.term});
+  const std::vector<raft::Entry> removals =
+      raft::entries_removing_all_but(parsed->meta.conf_state, self, parsed->meta.index, parsed->meta.term);
+  const uint64_t last = parsed->meta.index + removals.size();
+  if (st.ok()) st = (*w)->save(raft::HardState{parsed->meta.term, raft::kNone, last}, removals);
   if (st.ok()) st = (*w)->sync();
   if (!st.ok()) return handle_error(kExitBadArgs, st.message());
   out("Restored snapshot at index " + std::to_string(parsed->meta.index) + " into " + data_dir + "\n");

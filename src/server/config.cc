@@ -115,7 +115,7 @@ constexpr FlagSpec kFlags[] = {
   {"experimental-watch-progress-notify-interval", K::kDuration, "10m0s", S::kIgnored, nullptr, kExperimental},
   {"experimental-warning-apply-duration", K::kDuration, "100ms", S::kIgnored, nullptr, kExperimental},
   // Unsafe
-  {"force-new-cluster", K::kBool, "false", S::kPending, nullptr, "parsed; for clustering (restart as a one-member cluster keeping the data), not wired yet"},
+  {"force-new-cluster", K::kBool, "false", S::kHonoured, nullptr, "honoured: a restart becomes a one-member cluster keeping the data"},
   {"unsafe-no-fsync", K::kBool, "false", S::kIgnored, nullptr, "ignored: arbor always fsyncs"},
   // To be deprecated
   {"debug", K::kBool, "false", S::kIgnored, nullptr, "ignored: use --log-level=debug"},

@@ -73,13 +73,14 @@ class Node {
 
   // Starts the process (it answers later, once the cluster has a leader).
   void Spawn(const std::string& initial_cluster, const std::string& state,
-             const std::string& token = "itest") {
+             const std::string& token = "itest", const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args = {
         "bin/arbor", "--name", name_, "--data-dir", dir_, "--listen-client-urls", client_url(),
         "--advertise-client-urls", client_url(), "--listen-peer-urls", peer_url(),
         "--initial-advertise-peer-urls", peer_url(), "--initial-cluster", initial_cluster,
         "--initial-cluster-state", state, "--initial-cluster-token", token,
         "--snapshot-count", "200"};
+    args.insert(args.end(), extra.begin(), extra.end());
     pid_ = fork();
     if (pid_ == 0) {
       const int fd = open((dir_ + ".log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -166,14 +167,15 @@ class ClusterTest : public ::testing::Test {
 
   // Starts `n` members as a new cluster and waits until all of them serve.
   void StartCluster(int n) {
-    std::string initial;
-    for (int i = 0; i < n; ++i) {
-      Node& m = Add("m" + std::to_string(i));
-      if (i) initial += ",";
-      initial += m.initial();
-    }
-    for (auto& m : nodes_) m->Spawn(initial, "new");
+    for (int i = 0; i < n; ++i) Add("m" + std::to_string(i));
+    for (auto& m : nodes_) m->Spawn(Initial(), "new");
     for (auto& m : nodes_) ASSERT_TRUE(m->WaitReady()) << m->Log();
+  }
+
+  std::string Initial() const {
+    std::string initial;
+    for (const auto& m : nodes_) initial += (initial.empty() ? "" : ",") + m->initial();
+    return initial;
   }
 
   // The member every running member agrees is leader (waits up to 10 s).
@@ -382,3 +384,35 @@ TEST_F(ClusterTest, AMemberOfAnotherClusterIsTurnedAway) {
 }
 
 }  // namespace
+
+TEST_F(ClusterTest, ForceNewClusterRestartsASurvivorAloneWithItsData) {
+  StartCluster(3);
+  Node* f = Follower();
+  ASSERT_NE(f, nullptr);
+  StartWriters(1);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  StopWriters();
+  ASSERT_GT(Acked(), 0u);
+  ExpectAllAcked(*f);  // A quorum read: f has applied every acknowledged write.
+  // The cluster is lost but for f's data directory; f comes back as a cluster of one.
+  for (auto& m : nodes_) m->Kill(SIGKILL);
+  f->Spawn(Initial(), "new", "itest", {"--force-new-cluster"});
+  ASSERT_TRUE(f->WaitReady()) << f->Log();
+  EXPECT_NE(f->Log().find("as a one-member cluster (removing 2 members)"), std::string::npos) << f->Log();
+  ASSERT_EQ(Leader(), f) << f->Log();
+  ExpectAllAcked(*f);
+  auto members = f->Get("/v2/members");
+  ASSERT_TRUE(members);
+  EXPECT_EQ(members->body.find("\"id\"", members->body.find("\"id\"") + 1), std::string::npos)
+      << "more than one member: " << members->body;
+  auto put = f->Put("after-force", "1");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 201) << put->body;
+  // A plain restart keeps the one-member configuration.
+  f->Kill(SIGTERM);
+  f->Spawn(Initial(), "new");
+  ASSERT_TRUE(f->WaitReady()) << f->Log();
+  auto again = f->Put("after-restart", "1");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 201) << again->body;
+}

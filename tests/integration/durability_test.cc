@@ -184,7 +184,9 @@ TEST_F(DurabilityTest, EveryAcknowledgedWriteSurvivesKillNine) {
   for (const auto& e : fs::directory_iterator(dir_ + "/data/member/snap"))
     if (e.path().extension() == ".snap") ++snaps;
   EXPECT_GE(snaps, 1u);
-  EXPECT_LE(snaps, 2u);
+  // --max-snapshots 2, plus one when a kill fell between a snapshot's rename and the purge of
+  // the oldest (the next snapshot purges it).
+  EXPECT_LE(snaps, 3u);
   m.Kill(SIGTERM);
 }
 

@@ -224,7 +224,8 @@ TEST_F(ConfigTest, IgnoredFlagsWarnOnce) {
   EXPECT_TRUE(Logged(r, 'W', "--debug is ignored"));
   EXPECT_TRUE(Logged(r, 'W', "--experimental-initial-corrupt-check is ignored"));
   EXPECT_TRUE(Logged(r, 'W', "--enable-pprof is ignored"));
-  EXPECT_TRUE(Logged(r, 'W', "--force-new-cluster is parsed"));
+  EXPECT_FALSE(Logged(r, 'W', "--force-new-cluster"));  // Honoured now: no warning.
+  EXPECT_TRUE(config_.force_new_cluster);
 }
 
 TEST_F(ConfigTest, LegacyFlagsAreIgnoredAsEtcdDoes) {
