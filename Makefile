@@ -58,11 +58,23 @@ raft-soak: build
 	@ARBOR_RAFT_SEEDS=100000 $(BUILD)/raft_test --gtest_filter='RandomizedTest.*'
 
 # Sanitizer builds of everything, running the whole ctest suite: ASan+UBSan, and TSan.
-.PHONY: asan tsan fuzz
+.PHONY: asan asan-unit tsan fuzz
 asan: deps
 	@$(MAKE) --no-print-directory build BUILD=build-asan BUILDTYPE=Debug \
 	  CMAKE_ARGS='-DARBOR_SANITIZE=address,undefined'
 	@cd build-asan && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j $(JOBS) --timeout 900
+# What CI runs on every submission (.ci/run): the module unit tests (not the ones that start
+# bin/arbor) under ASan+UBSan, in build-asan, with the randomised raft test at 200 seeds.
+ASAN_UNITS := util store raft wal snap server http
+asan-unit: deps
+	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DARBOR_SANITIZE=address,undefined \
+	  -DARBOR_BIN_DIR=$(CURDIR)/build-asan/bin >/dev/null
+	@cmake --build build-asan -j $(JOBS) --target $(addsuffix _test,$(ASAN_UNITS))
+	@for t in $(ASAN_UNITS); do \
+	  echo "asan-unit: $${t}_test"; \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ARBOR_RAFT_SEEDS=200 \
+	    build-asan/$${t}_test --gtest_brief=1 || exit 1; \
+	done
 tsan: deps
 	@$(MAKE) --no-print-directory build BUILD=build-tsan BUILDTYPE=RelWithDebInfo \
 	  CMAKE_ARGS='-DARBOR_SANITIZE=thread'
