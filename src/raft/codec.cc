@@ -132,6 +132,15 @@ Result<Entry, util::Status> decode_entry(std::string_view in) {
   return e;
 }
 
+Result<uint64_t, util::Status> decode_entry_index(std::string_view in) {
+  Decoder d(in);
+  if (!read_version(d)) return corrupt("entry");
+  (void)d.varint();  // term
+  const uint64_t index = d.varint();
+  if (!d.ok()) return corrupt("entry");
+  return index;
+}
+
 Result<HardState, util::Status> decode_hard_state(std::string_view in) {
   Decoder d(in);
   HardState s;

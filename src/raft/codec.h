@@ -27,6 +27,9 @@ std::string encode(const ConfChange& cc);
 std::string encode(const Message& m);
 
 [[nodiscard]] Result<Entry, util::Status> decode_entry(std::string_view in);
+// The index of an encoded entry, without copying its data (a WAL replay skips the entries a
+// snapshot covers this way). Checks the version and the fields before the data only.
+[[nodiscard]] Result<uint64_t, util::Status> decode_entry_index(std::string_view in);
 [[nodiscard]] Result<HardState, util::Status> decode_hard_state(std::string_view in);
 [[nodiscard]] Result<SnapshotMeta, util::Status> decode_snapshot_meta(std::string_view in);
 [[nodiscard]] Result<ConfChange, util::Status> decode_conf_change(std::string_view in);

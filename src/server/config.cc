@@ -61,7 +61,7 @@ constexpr FlagSpec kFlags[] = {
   {"discovery-srv", K::kString, "", S::kRefused, nullptr, "refused: discovery is not supported"},
   {"discovery-srv-name", K::kString, "", S::kRefused, nullptr, "refused: discovery is not supported"},
   {"strict-reconfig-check", K::kBool, "true", S::kHonoured, nullptr, "honoured (etcd's checks on /v2/members)"},
-  {"pre-vote", K::kBool, "false", S::kHonoured, nullptr, "honoured (raft PreVote)"},
+  {"pre-vote", K::kBool, "true", S::kHonoured, nullptr, "honoured (raft PreVote); on by default, as in etcd 3.5"},
   {"auto-compaction-retention", K::kString, "0", S::kIgnored, nullptr, kV3},
   {"auto-compaction-mode", K::kString, "periodic", S::kIgnored, nullptr, kV3},
   {"enable-v2", K::kBool, "false", S::kHonoured, nullptr, "accepted; arbor always serves the v2 API"},

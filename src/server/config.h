@@ -84,7 +84,7 @@ struct Config {
   std::string initial_cluster_state = "new";
   std::string initial_cluster_token = "etcd-cluster";
   bool strict_reconfig_check = true;
-  bool pre_vote = false;
+  bool pre_vote = true;  // etcd 3.4 defaults to false; arbor to true, as etcd 3.5.
   bool enable_v2 = false;
   std::string discovery, discovery_srv, discovery_srv_name, discovery_proxy;
   std::string discovery_fallback = "proxy";

@@ -90,7 +90,7 @@ Clustering:
     Suffix to the dns srv name queried when bootstrapping.
   --strict-reconfig-check 'true'
     Reject reconfiguration requests that would cause quorum loss.
-  --pre-vote 'false'
+  --pre-vote 'true'
     Enable to run an additional Raft election phase.
   --auto-compaction-retention '0'
     Auto compaction retention length. 0 means disable auto compaction.

@@ -130,13 +130,12 @@ Result<LoadedSnapshot, util::Status> parse_snapshot(std::string_view bytes) {
 
 Result<LoadedSnapshot, util::Status> Snapshotter::load_newest() {
   std::vector<std::string> all = names();
-  std::string bytes;
   for (auto it = all.rbegin(); it != all.rend(); ++it) {
-    util::Status s = dir_.read(*it, &bytes);
+    auto view = dir_.view(*it);  // Mapped: the image is copied once, into the result.
     std::string why;
-    if (!s.ok()) {
-      why = s.to_string();
-    } else if (auto parsed = parse_snapshot(bytes); !parsed.ok()) {
+    if (!view.ok()) {
+      why = view.error().to_string();
+    } else if (auto parsed = parse_snapshot((*view)->data()); !parsed.ok()) {
       why = parsed.error().message();
     } else if (snapshot_name(parsed->meta.term, parsed->meta.index) != *it) {
       why = "metadata does not match the file name";

@@ -30,6 +30,13 @@ class File {
   virtual uint64_t size() const = 0;
 };
 
+// A read-only view of a file's content, valid while the object lives.
+class FileView {
+ public:
+  virtual ~FileView() = default;
+  virtual std::string_view data() const = 0;
+};
+
 class Dir {
  public:
   virtual ~Dir() = default;
@@ -38,6 +45,10 @@ class Dir {
   // The content of `name`. A trailing hole (which reads as zeros) may be left off, so `out`
   // can be shorter than the file; readers treat the end of `out` like zeros to the end.
   [[nodiscard]] virtual Status read(std::string_view name, std::string* out) = 0;
+  // The same content as read() gives, as a view. This default reads it into memory; PosixDir
+  // maps the file instead, sparing a restart the copy and the page faults of a buffer as
+  // large as a WAL segment.
+  [[nodiscard]] virtual Result<std::unique_ptr<FileView>, Status> view(std::string_view name);
   // File names in the directory, sorted.
   [[nodiscard]] virtual Result<std::vector<std::string>, Status> list() = 0;
   // Atomically replaces `to` with `from`. Durable after sync_dir().

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,6 +65,39 @@ class PosixFile final : public File {
   uint64_t size_;
 };
 
+// Where the data of `fd` (`size` bytes) ends: a preallocated WAL segment is mostly unwritten
+// extents, which read as zeros and which SEEK_DATA/SEEK_HOLE report as holes; the trailing hole
+// is left off (see file.h), so a restart reads the log, not 64 MB of zeros.
+off_t data_end(int fd, off_t size) {
+  off_t end = size;
+  for (off_t pos = 0, last = 0; pos < size;) {
+    const off_t d = ::lseek(fd, pos, SEEK_DATA);
+    if (d < 0) {
+      if (errno == ENXIO) end = last;  // Only a hole from `last` on.
+      break;                           // (EINVAL: no hole support; read it all.)
+    }
+    const off_t h = ::lseek(fd, d, SEEK_HOLE);
+    if (h < 0) break;
+    last = h;
+    pos = h;
+    if (h >= size) break;
+  }
+  return end;
+}
+
+class MappedView final : public FileView {
+ public:
+  MappedView(const char* data, size_t size) : data_(data), size_(size) {}
+  ~MappedView() override {
+    if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
+  }
+  std::string_view data() const override { return {data_, size_}; }
+
+ private:
+  const char* data_;
+  size_t size_;
+};
+
 class PosixDir final : public Dir {
  public:
   explicit PosixDir(std::string path) : path_(std::move(path)) {}
@@ -93,19 +127,7 @@ class PosixDir final : public Dir {
       ::close(fd);
       return s;
     }
-    off_t end = st.st_size;
-    for (off_t pos = 0, data_end = 0; pos < st.st_size;) {
-      const off_t d = ::lseek(fd, pos, SEEK_DATA);
-      if (d < 0) {
-        if (errno == ENXIO) end = data_end;  // Only a hole from data_end on.
-        break;                               // (EINVAL: no hole support; read it all.)
-      }
-      const off_t h = ::lseek(fd, d, SEEK_HOLE);
-      if (h < 0) break;
-      data_end = h;
-      pos = h;
-      if (h >= st.st_size) break;
-    }
+    const off_t end = data_end(fd, st.st_size);
     if (::lseek(fd, 0, SEEK_SET) != 0) {
       Status s = errno_status("seek " + p);
       ::close(fd);
@@ -132,6 +154,27 @@ class PosixDir final : public Dir {
     out->resize(got);
     ::close(fd);
     return Status();
+  }
+  Result<std::unique_ptr<FileView>, Status> view(std::string_view name) override {
+    const std::string p = join(name);
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? Status::not_found(p) : errno_status("open " + p);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      Status s = errno_status("stat " + p);
+      ::close(fd);
+      return s;
+    }
+    const size_t len = static_cast<size_t>(data_end(fd, st.st_size));
+    void* map = len == 0 ? nullptr
+                         : ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    const int err = errno;
+    ::close(fd);  // The mapping keeps the file.
+    if (map == MAP_FAILED) {
+      errno = err;
+      return errno_status("mmap " + p);
+    }
+    return std::unique_ptr<FileView>(new MappedView(static_cast<const char*>(map), len));
   }
   Result<std::vector<std::string>, Status> list() override {
     DIR* d = ::opendir(path_.c_str());
@@ -198,7 +241,22 @@ class PosixLock final : public FileLock {
   int fd_;
 };
 
+class StringView final : public FileView {
+ public:
+  explicit StringView(std::string s) : s_(std::move(s)) {}
+  std::string_view data() const override { return s_; }
+
+ private:
+  std::string s_;
+};
+
 }  // namespace
+
+Result<std::unique_ptr<FileView>, Status> Dir::view(std::string_view name) {
+  std::string bytes;
+  if (Status s = read(name, &bytes); !s.ok()) return s;
+  return std::unique_ptr<FileView>(new StringView(std::move(bytes)));
+}
 
 Result<std::unique_ptr<Dir>, Status> open_posix_dir(const std::string& path, bool create_dirs) {
   if (create_dirs) {

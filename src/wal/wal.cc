@@ -131,14 +131,13 @@ Result<std::unique_ptr<Wal>, util::Status> Wal::open(util::Dir& dir, WalSnapshot
   *out = WalContents();
   bool found_snapshot = snap.index == 0;
   bool have_metadata = false;
-  std::string bytes;
   uint32_t crc = 0;
   for (size_t i = first; i < w->segments_.size(); ++i) {
     const Segment& seg = w->segments_[i];
     const bool last = i + 1 == w->segments_.size();
-    util::Status s = dir.read(seg.name, &bytes);
-    if (!s.ok()) return s;
-    DecodeResult d = decode_segment(bytes, i == first ? 0 : crc);
+    auto view = dir.view(seg.name);
+    if (!view.ok()) return view.error();
+    DecodeResult d = decode_segment((*view)->data(), i == first ? 0 : crc);
     if (d.records.empty() || d.records[0].type != RecordType::kCrc) {
       // Not even the segment header survived: the header is synced before the segment gets
       // its name, so this is damage, not a crash.
@@ -158,9 +157,12 @@ Result<std::unique_ptr<Wal>, util::Status> Wal::open(util::Dir& dir, WalSnapshot
           have_metadata = true;
           break;
         case RecordType::kEntry: {
+          // Entries the snapshot covers (most of the log after a snapshot) are not copied.
+          auto index = raft::decode_entry_index(rec.data);
+          if (!index.ok()) return bad(index.error().message());
+          if (*index <= snap.index) break;
           auto e = raft::decode_entry(rec.data);
           if (!e.ok()) return bad(e.error().message());
-          if (e->index <= snap.index) break;
           const uint64_t next = snap.index + out->entries.size() + 1;
           if (e->index > next) {
             return bad("entry gap: expected index " + std::to_string(next) + ", found " +
@@ -190,6 +192,8 @@ Result<std::unique_ptr<Wal>, util::Status> Wal::open(util::Dir& dir, WalSnapshot
       }
     }
     crc = d.crc;
+    view->reset();  // The records point into it; none is used past here.
+    util::Status s;
     if (d.end != DecodeResult::End::kClean) {
       const std::string at = where(dir.path(), seg.name, d.end_offset);
       if (!last || d.end == DecodeResult::End::kCorrupt) {

@@ -27,6 +27,9 @@ Message FullMessage() {
 TEST(CodecTest, EveryTypeRoundTrips) {
   const Entry e{3, 17, EntryType::kConfChange, std::string("\0\xff", 2)};
   EXPECT_EQ(*decode_entry(encode(e)), e);
+  EXPECT_EQ(*decode_entry_index(encode(e)), 17u);
+  EXPECT_EQ(*decode_entry_index(encode(Entry{1, 1ULL << 40, EntryType::kNormal, "x"})), 1ULL << 40);
+  EXPECT_FALSE(decode_entry_index(encode(e).substr(0, 2)).ok());  // Cut inside the index.
   const HardState hs{9, 2, 8};
   EXPECT_EQ(*decode_hard_state(encode(hs)), hs);
   const SnapshotMeta meta{100, 4, ConfState{{1, 2}, {3}}};

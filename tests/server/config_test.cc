@@ -57,6 +57,16 @@ TEST_F(ConfigTest, DefaultsAreEtcds) {
   EXPECT_EQ(config_.logger, "capnslog");
   EXPECT_EQ(config_.log_outputs, std::vector<std::string>{"default"});
   EXPECT_EQ(config_.cors, std::vector<std::string>{"*"});
+  EXPECT_TRUE(config_.pre_vote);  // The one default that is etcd 3.5's, not 3.4's (docs/flags.md).
+}
+
+TEST_F(ConfigTest, PreVoteIsOnUnlessSwitchedOff) {
+  ASSERT_TRUE(Parse({"--pre-vote=false"}).run);
+  EXPECT_FALSE(config_.pre_vote);
+  ASSERT_TRUE(Parse({}, {"ETCD_PRE_VOTE=false"}).run);
+  EXPECT_FALSE(config_.pre_vote);
+  ASSERT_TRUE(Parse({"--pre-vote"}).run);
+  EXPECT_TRUE(config_.pre_vote);
 }
 
 TEST_F(ConfigTest, DataDirDefaultsToNameDotEtcd) {
