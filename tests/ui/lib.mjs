@@ -95,10 +95,11 @@ async function httpOk(url) {
   } catch { return false; }
 }
 
-// A cluster of `n` real etcd members on loopback, with the page from the static server talking to
-// the first. For the cluster view, whatever the main server is.
+// A cluster of `n` members on loopback: real etcd, with the page from the static server talking
+// to the first, or bin/arbor (kind 'arbor'), whose first member serves the page itself. For the
+// cluster view, whatever the main server is.
 export class EtcdCluster {
-  static async start(n) {
+  static async start(n, kind = 'etcd') {
     const c = new EtcdCluster();
     c.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-ui-cluster-'));
     const ports = new Set();
@@ -109,7 +110,7 @@ export class EtcdCluster {
     const initial = c.members.map((m) => `${m.name}=${m.peer}`).join(',');
     for (const m of c.members) {
       const log = fs.openSync(path.join(c.dataDir, `${m.name}.log`), 'a');
-      m.proc = track(spawn('etcd', ['--enable-v2=true', '--name', m.name, '--data-dir', path.join(c.dataDir, m.name),
+      m.proc = track(spawn(kind === 'arbor' ? arborBin : 'etcd', ['--enable-v2=true', '--name', m.name, '--data-dir', path.join(c.dataDir, m.name),
         '--listen-client-urls', m.client, '--advertise-client-urls', m.client,
         '--listen-peer-urls', m.peer, '--initial-advertise-peer-urls', m.peer,
         '--initial-cluster', initial, '--initial-cluster-token', `ui-${p[0]}`], { stdio: ['ignore', log, log] }));
@@ -118,9 +119,9 @@ export class EtcdCluster {
       m.proc.on('error', (e) => { m.exited = true; m.spawnError = e; });
     }
     try {
-      await eventually(`${n} etcd members to be healthy`, async () => {
+      await eventually(`${n} ${kind} members to be healthy`, async () => {
         for (const m of c.members) {
-          if (m.spawnError) throw new Error(`cannot start etcd: ${m.spawnError.message}`);
+          if (m.spawnError) throw new Error(`cannot start ${kind}: ${m.spawnError.message}`);
           const r = await fetch(`${m.client}/health`, { signal: AbortSignal.timeout(1000) });
           if (r.status !== 200 || !(await r.text()).includes('true')) return false;
         }
@@ -130,10 +131,14 @@ export class EtcdCluster {
       await c.stop();
       throw e;
     }
-    c.static = await startStaticServer(0);
-    c.kind = 'etcd';
+    c.kind = kind;
     c.api = c.members[0].client;
-    c.pageBase = `http://127.0.0.1:${c.static.address().port}`;
+    if (kind === 'arbor') {
+      c.pageBase = c.api;
+    } else {
+      c.static = await startStaticServer(0);
+      c.pageBase = `http://127.0.0.1:${c.static.address().port}`;
+    }
     return c;
   }
 

@@ -415,8 +415,8 @@ test('the cluster view shows the member, the leader, health, stats and store cou
   await shot(page, 'cluster.png');
 });
 
-test('the cluster view follows three members, and one going away', async ({ ctx }) => {
-  const cluster = await EtcdCluster.start(3);
+for (const kind of ['arbor', 'etcd']) test(`the cluster view follows three ${kind} members, and one going away`, async ({ ctx }) => {
+  const cluster = await EtcdCluster.start(3, kind);
   try {
     const page = await open(ctx, cluster, '#/cluster');
     await eventually('3 healthy members', async () =>
@@ -424,7 +424,7 @@ test('the cluster view follows three members, and one going away', async ({ ctx 
     eq(await page.locator('#members .badge.leader').count(), 1, 'exactly one leader');
     eq(await page.$$eval('#members tr.member td:first-child', (tds) => tds.map((t) => t.textContent).sort()),
       ['m1', 'm2', 'm3'], 'member names');
-    await shot(page, 'cluster-3-etcd.png');
+    await shot(page, `cluster-3-${kind}.png`);
     // A follower that is not the one serving the page goes away; the view notices by itself.
     const leaderName = await page.textContent('#members tr.member:has(.badge.leader) td:first-child');
     const victim = ['m2', 'm3'].find((n) => n !== leaderName);
@@ -436,7 +436,7 @@ test('the cluster view follows three members, and one going away', async ({ ctx 
     }, 20000, 250);
     await eventually('2 of 3 healthy', async () =>
       (await page.textContent('.card:nth-child(2) .v')) === '2 / 3', 15000);
-    await shot(page, 'cluster-3-etcd-member-down.png');
+    await shot(page, `cluster-3-${kind}-member-down.png`);
   } finally {
     await cluster.stop();
   }
