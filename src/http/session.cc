@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <limits>
@@ -560,19 +561,24 @@ class StreamSession final : public SessionBase {
   void on_readable(error_code ec) {
     waiting_readable_ = false;
     if (ec || state_ == State::kClosed) return close();
+    // Everything the socket holds (the reactor is edge-triggered: a wait re-armed over unread
+    // bytes would sleep), sized by FIONREAD and taken by one non-blocking recv: not asio's
+    // read_some under non_blocking(true/false), which costs two more ioctls on every wake-up,
+    // and a watcher has one per event.
     error_code rec;
-    tcp::socket& sock = socket();
-    const size_t avail = sock.available(rec);
+    const size_t avail = socket().available(rec);
     if (rec || avail == 0) return close();  // The peer closed (EOF) or reset.
     auto buf = buffer_.prepare(avail);
-    sock.non_blocking(true, rec);
-    const size_t n = sock.read_some(buf, rec);
-    sock.non_blocking(false, rec);
-    buffer_.commit(n);
+    ssize_t n;
+    do n = ::recv(socket().native_handle(), buf.data(), buf.size(), MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) return close();
+    buffer_.commit(static_cast<size_t>(n));
     after_readable();
   }
 
-  void after_readable() {    if (resume_after_wait_) {
+  void after_readable() {
+    if (resume_after_wait_) {
       resume_after_wait_ = false;
       return do_read();
     }
