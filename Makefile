@@ -57,12 +57,15 @@ format:
 raft-soak: build
 	@ARBOR_RAFT_SEEDS=100000 $(BUILD)/raft_test --gtest_filter='RandomizedTest.*'
 
-# Sanitizer builds of everything, running the whole ctest suite: ASan+UBSan, and TSan.
+# Sanitizer builds of everything, running the whole ctest suite: ASan+UBSan, and TSan. The
+# integration tests run bin/arbor, so these link their server into bin/ and remove it after the
+# run: the next `make build` relinks the plain one.
 .PHONY: asan asan-unit tsan fuzz
 asan: deps
 	@$(MAKE) --no-print-directory build BUILD=build-asan BUILDTYPE=Debug \
-	  CMAKE_ARGS='-DARBOR_SANITIZE=address,undefined'
-	@cd build-asan && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j $(JOBS) --timeout 900
+	  CMAKE_ARGS='-DARBOR_SANITIZE=address,undefined -DARBOR_BIN_DIR=$(CURDIR)/bin'
+	@cd build-asan && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j $(JOBS) --timeout 900; \
+	  rc=$$?; rm -f $(CURDIR)/bin/arbor $(CURDIR)/bin/arborctl; exit $$rc
 # What CI runs on every submission (.ci/run): the module unit tests (not the ones that start
 # bin/arbor) under ASan+UBSan, in build-asan, with the randomised raft test at 200 seeds.
 ASAN_UNITS := util store raft wal snap server http
@@ -77,8 +80,9 @@ asan-unit: deps
 	done
 tsan: deps
 	@$(MAKE) --no-print-directory build BUILD=build-tsan BUILDTYPE=RelWithDebInfo \
-	  CMAKE_ARGS='-DARBOR_SANITIZE=thread'
-	@cd build-tsan && ctest --output-on-failure -j $(JOBS) --timeout 900
+	  CMAKE_ARGS='-DARBOR_SANITIZE=thread -DARBOR_BIN_DIR=$(CURDIR)/bin'
+	@cd build-tsan && ctest --output-on-failure -j $(JOBS) --timeout 900; \
+	  rc=$$?; rm -f $(CURDIR)/bin/arbor $(CURDIR)/bin/arborctl; exit $$rc
 
 # libFuzzer targets (tests/fuzz), built with clang + ASan/UBSan, each run for FUZZ_SECONDS on a
 # corpus seeded by make_seeds (build-fuzz/corpus/<target>, kept between runs; the HTTP targets'

@@ -114,20 +114,26 @@ class PosixDir final : public Dir {
     }
     return std::unique_ptr<File>(new PosixFile(fd, p, static_cast<uint64_t>(st.st_size)));
   }
-  Status read(std::string_view name, std::string* out) override {
-    const std::string p = join(name);
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return errno == ENOENT ? Status::not_found(p) : errno_status("open " + p);
-    // One buffer, filled in place. A preallocated WAL segment is mostly unwritten extents,
-    // which read as zeros and which SEEK_DATA/SEEK_HOLE report as holes: the trailing hole is
-    // left off (see file.h), so a restart reads the log, not 64 MB of zeros.
+  // Opens `p` to read: its size and where its data ends (data_end). Nothing stays open on error.
+  static Status open_data(const std::string& p, int* fd, off_t* size, off_t* end) {
+    *fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (*fd < 0) return errno == ENOENT ? Status::not_found(p) : errno_status("open " + p);
     struct stat st;
-    if (::fstat(fd, &st) != 0) {
+    if (::fstat(*fd, &st) != 0) {
       Status s = errno_status("stat " + p);
-      ::close(fd);
+      ::close(*fd);
       return s;
     }
-    const off_t end = data_end(fd, st.st_size);
+    *size = st.st_size;
+    *end = data_end(*fd, st.st_size);
+    return Status();
+  }
+  Status read(std::string_view name, std::string* out) override {
+    // One buffer, filled in place, without the trailing hole.
+    const std::string p = join(name);
+    int fd = -1;
+    off_t size = 0, end = 0;
+    if (Status s = open_data(p, &fd, &size, &end); !s.ok()) return s;
     if (::lseek(fd, 0, SEEK_SET) != 0) {
       Status s = errno_status("seek " + p);
       ::close(fd);
@@ -147,7 +153,7 @@ class PosixDir final : public Dir {
         ::close(fd);
         return s;
       }
-      if (n == 0 || (full && end < st.st_size)) break;
+      if (n == 0 || (full && end < size)) break;
       if (full) out->append(probe, static_cast<size_t>(n));
       got += static_cast<size_t>(n);
     }
@@ -157,15 +163,10 @@ class PosixDir final : public Dir {
   }
   Result<std::unique_ptr<FileView>, Status> view(std::string_view name) override {
     const std::string p = join(name);
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return errno == ENOENT ? Status::not_found(p) : errno_status("open " + p);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      Status s = errno_status("stat " + p);
-      ::close(fd);
-      return s;
-    }
-    const size_t len = static_cast<size_t>(data_end(fd, st.st_size));
+    int fd = -1;
+    off_t size = 0, end = 0;
+    if (Status s = open_data(p, &fd, &size, &end); !s.ok()) return s;
+    const size_t len = static_cast<size_t>(end);
     void* map = len == 0 ? nullptr
                          : ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     const int err = errno;

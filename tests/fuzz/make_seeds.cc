@@ -207,5 +207,19 @@ int main(int argc, char** argv) {
   }
   std::printf("make_seeds: %zu spec requests: %d targets, %d forms, %d basic-auth headers, %d auth bodies\n",
               reqs.size(), targets, forms, auths, bodies);
+  // config_fuzz: command lines (with ETCD_* variables) and YAML config files.
+  int configs = 0;
+  for (const std::string& c : {
+           std::string("--name\nm1\n--data-dir=/tmp/x\n--listen-client-urls\nhttp://127.0.0.1:2379\nENV:ETCD_PRE_VOTE=false"),
+           std::string("--initial-cluster\na=http://h:2380,b=http://h:2381\n--initial-cluster-state=existing\n--snapshot-count\n10"),
+           std::string("--pre-vote=false\n--heartbeat-interval=50\n--election-timeout\n500\n--logger=zap\n--log-outputs=stderr"),
+           std::string("--proxy\non\nENV:ETCD_NAME=x\nENV:ETCD_UNKNOWN=1"),
+           std::string("--cert-file\n/nonexistent\n--auto-tls\n--cipher-suites\nTLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")})
+    put(out, "config_fuzz", configs++, std::string(1, 0) + c);
+  for (const std::string& y : {
+           std::string("name: m1\ndata-dir: /tmp/x\nlisten-client-urls: http://127.0.0.1:2379\nsnapshot-count: 100\n"),
+           std::string("initial-cluster: a=http://h:2380\ninitial-cluster-state: new\npre-vote: true\nclient-transport-security:\n  cert-file: /x\n  auto-tls: true\n"),
+           std::string("heartbeat-interval: 100\nelection-timeout: 1000\nlog-outputs: [stderr]\nenable-v2: true\n")})
+    put(out, "config_fuzz", configs++, std::string(1, 1) + y);
   return 0;
 }
