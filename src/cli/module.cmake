@@ -6,8 +6,9 @@ list(FILTER cli_srcs EXCLUDE REGEX ".*/main\\.cc$")
 add_library(arbor_cli STATIC ${cli_srcs})
 target_include_directories(arbor_cli PUBLIC ${CMAKE_SOURCE_DIR}/src)
 # backup and snapshot restore read and write data directories: the one exception to the
-# layering (../shared/STYLE.md), they link the wal, snap and store modules.
-target_link_libraries(arbor_cli PUBLIC arbor_util arbor_wal arbor_snap arbor_store cpp-httplib ssl crypto
+# layering (../shared/STYLE.md), they link the wal, snap and store modules, and restore reads
+# the recorded members and writes member IDs as the server does (server/membership.h).
+target_link_libraries(arbor_cli PUBLIC arbor_util arbor_wal arbor_snap arbor_store arbor_server cpp-httplib ssl crypto
                       Threads::Threads)
 
 add_executable(arborctl ${CMAKE_SOURCE_DIR}/src/cli/main.cc)

@@ -5,18 +5,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/client.h"
 #include "cli/progress.h"
 #include "raft/reconfigure.h"
+#include "server/membership.h"
 #include "snap/snapshotter.h"
 #include "store/store.h"
 #include "util/file.h"
@@ -105,12 +103,6 @@ std::string verify(const std::string& data_dir, const std::string& wal_dir, uint
   return "";
 }
 
-std::string hex(uint64_t id) {
-  char buf[17];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, id, 16);
-  return std::string(buf, p);
-}
-
 // A new cluster ID for a restored member (splitmix64 over its ID, the snapshot's index and the
 // time): it never matches the cluster the snapshot came from, whose members it must not join.
 uint64_t restored_cluster_id(uint64_t member, uint64_t index) {
@@ -126,36 +118,22 @@ uint64_t restored_cluster_id(uint64_t member, uint64_t index) {
 // several (or records none), the one whose /0/members attributes name `name`.
 std::string choose_member(const store::Store& st, const raft::ConfState& conf, const std::string& name,
                           uint64_t* self) {
+  const server::Cluster recorded = server::cluster_from_store(st, 0, 0);
   std::vector<uint64_t> ids = conf.voters;
-  std::vector<std::pair<uint64_t, std::string>> named;
-  if (auto members = st.get("/0/members", true, true, 0); members.ok()) {
-    for (const store::NodeView& dir : members->node.nodes) {
-      const std::string_view key = dir.key;
-      uint64_t id = 0;
-      auto [p, ec] = std::from_chars(key.data() + key.rfind('/') + 1, key.data() + key.size(), id, 16);
-      if (ec != std::errc() || p != key.data() + key.size()) continue;
-      std::string member_name;
-      for (const store::NodeView& f : dir.nodes) {
-        if (!std::string_view(f.key).ends_with("/attributes")) continue;
-        auto j = nlohmann::json::parse(f.value, nullptr, false);
-        if (j.is_object() && j.contains("name") && j["name"].is_string()) member_name = j["name"];
-      }
-      named.emplace_back(id, member_name);
-      if (conf.voters.empty()) ids.push_back(id);
-    }
-  }
+  if (ids.empty())
+    for (const server::Member& m : recorded.members) ids.push_back(m.id);
   if (ids.size() == 1) {
     *self = ids[0];
     return "";
   }
   std::string names;
-  for (const auto& [id, n] : named) {
-    if (std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
-    if (n == name) {
-      *self = id;
+  for (const server::Member& m : recorded.members) {
+    if (std::find(ids.begin(), ids.end(), m.id) == ids.end()) continue;
+    if (m.name == name) {
+      *self = m.id;
       return "";
     }
-    names += (names.empty() ? "" : ", ") + (n.empty() ? hex(id) : n);
+    names += (names.empty() ? "" : ", ") + (m.name.empty() ? server::id_hex(m.id) : m.name);
   }
   if (ids.empty()) return "the snapshot records no member";
   return "the snapshot holds " + std::to_string(ids.size()) + " members (" + names +
@@ -216,7 +194,7 @@ int cmd_snapshot_restore(Session& s) {
   // When the snapshot came from several members, committed RemoveNode entries for the others
   // follow (raft/reconfigure.h), so the member elects itself at once.
   const uint64_t cluster = restored_cluster_id(self, parsed->meta.index);
-  auto w = wal::Wal::create(**wal, "member=" + hex(self) + " cluster=" + hex(cluster));
+  auto w = wal::Wal::create(**wal, "member=" + server::id_hex(self) + " cluster=" + server::id_hex(cluster));
   if (!w.ok()) return handle_error(kExitBadArgs, w.error().message());
   st = (*w)->save_snapshot({parsed->meta.index, parsed->meta.term});
   const std::vector<raft::Entry> removals =
