@@ -58,6 +58,36 @@ void raise_nofile_limit() {
   }
 }
 
+// TLS settings of one side (client or peer URLs); the self-signed pair of auto TLS goes where
+// etcd keeps its own and names the listen hosts.
+http::TlsSettings tls_settings(const server::TlsConfig& t, const server::Config& cfg,
+                               const std::string& auto_dir, const std::vector<std::string>& urls) {
+  http::TlsSettings s;
+  s.cert_file = t.cert_file;
+  s.key_file = t.key_file;
+  s.trusted_ca_file = t.trusted_ca_file;
+  s.client_cert_auth = t.client_cert_auth;
+  s.auto_tls = t.auto_tls;
+  s.auto_tls_dir = auto_dir;
+  s.cipher_suites = cfg.cipher_suites;
+  s.crl_file = t.crl_file;
+  s.allowed_cn = t.allowed_cn;
+  s.allowed_hostname = t.allowed_hostname;
+  for (const std::string& u : urls) {
+    std::string host = u.substr(u.find("://") + 3);
+    host = host.substr(0, host.rfind(':'));
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    s.hosts.push_back(host);
+  }
+  return s;
+}
+
+http::TlsSettings peer_tls_settings(const server::Config& cfg) {
+  http::TlsSettings s = tls_settings(cfg.peer_tls, cfg, cfg.data_dir + "/fixtures/peer", cfg.listen_peer_urls);
+  s.skip_client_san_verify = cfg.peer_skip_client_san_verification;
+  return s;
+}
+
 // The client listeners' settings; false (after the error line) when a duration is malformed.
 http::ServerConfig client_server_config(const server::Config& cfg) {
   http::ServerConfig sc;
@@ -72,20 +102,7 @@ http::ServerConfig client_server_config(const server::Config& cfg) {
     *out = http::parse_duration_ms(*value);
     if (*out <= 0) die(std::string("invalid duration \"") + *value + "\" for --" + flag);
   }
-  const server::TlsConfig& t = cfg.client_tls;
-  sc.tls.cert_file = t.cert_file;
-  sc.tls.key_file = t.key_file;
-  sc.tls.trusted_ca_file = t.trusted_ca_file;
-  sc.tls.client_cert_auth = t.client_cert_auth;
-  sc.tls.auto_tls = t.auto_tls;
-  sc.tls.auto_tls_dir = cfg.data_dir + "/fixtures/client";  // Where etcd keeps its own.
-  sc.tls.cipher_suites = cfg.cipher_suites;
-  for (const std::string& u : cfg.listen_client_urls) {
-    std::string host = u.substr(u.find("://") + 3);
-    host = host.substr(0, host.rfind(':'));
-    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    sc.tls.hosts.push_back(host);
-  }
+  sc.tls = tls_settings(cfg.client_tls, cfg, cfg.data_dir + "/fixtures/client", cfg.listen_client_urls);
   return sc;
 }
 
@@ -182,7 +199,7 @@ int main(int argc, char** argv) {
       for (const server::Member& m : cluster.members)
         if (m.id != cluster.self_id) others.insert(others.end(), m.peer_urls.begin(), m.peer_urls.end());
       server::Cluster existing;
-      if (std::string err = http::PeerTransport::fetch_cluster(others, &existing); !err.empty())
+      if (std::string err = http::PeerTransport::fetch_cluster(others, peer_tls_settings(cfg), &existing); !err.empty())
         die("cannot fetch cluster info from peer urls: " + err);
       for (const server::Member& m : existing.members)
         if (m.peer_urls == self_urls) existing.self_id = m.id;
@@ -245,6 +262,7 @@ int main(int argc, char** argv) {
 
   http::PeerTransportConfig pc;
   pc.listen_urls = cfg.listen_peer_urls;
+  pc.tls = peer_tls_settings(cfg);
   pc.self_id = cluster.self_id;
   pc.cluster_id = cluster.cluster_id;
   http::PeerTransport peers(pc, kv, view);

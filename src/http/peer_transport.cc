@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -18,6 +19,7 @@
 
 #include "http/json.h"
 #include "http/peer_wire.h"
+#include "http/tls_context.h"
 #include "raft/codec.h"
 #include "server/kv_service.h"
 #include "server/membership.h"
@@ -68,18 +70,75 @@ bool resolve_url(asio::io_context& ioc, const std::string& url, tcp::endpoint* e
   return true;
 }
 
+bool is_https(const std::string& url) { return url.rfind("https://", 0) == 0; }
+
+// One peer connection: TCP, with TLS over it for https:// URLs. Asio's composed operations
+// (async_write, async_read_until) take it as a stream. Shared by the handlers of its pending
+// operations, so a replaced connection lives until they have run.
+class PeerStream {
+ public:
+  using executor_type = tcp::socket::executor_type;
+
+  // `tls` null: plain TCP.
+  PeerStream(tcp::socket s, asio::ssl::context* tls) {
+    if (tls != nullptr) tls_.emplace(std::move(s), *tls);
+    else plain_.emplace(std::move(s));
+  }
+
+  executor_type get_executor() { return socket().get_executor(); }
+  tcp::socket& socket() { return tls_ ? tls_->next_layer() : *plain_; }
+  bool tls() const { return tls_.has_value(); }
+  SSL* native_handle() { return tls_ ? tls_->native_handle() : nullptr; }
+
+  template <class Buffers, class Handler>
+  void async_read_some(const Buffers& b, Handler&& h) {
+    if (tls_) tls_->async_read_some(b, std::forward<Handler>(h));
+    else plain_->async_read_some(b, std::forward<Handler>(h));
+  }
+  template <class Buffers, class Handler>
+  void async_write_some(const Buffers& b, Handler&& h) {
+    if (tls_) tls_->async_write_some(b, std::forward<Handler>(h));
+    else plain_->async_write_some(b, std::forward<Handler>(h));
+  }
+
+  // The TLS handshake (a no-op on plain TCP). A client checks the server's certificate for
+  // `host` when `verify` (the context then verifies the chain).
+  template <class Handler>
+  void async_handshake(bool client, const std::string& host, bool verify, Handler&& h) {
+    if (!tls_) return asio::post(get_executor(), [h = std::forward<Handler>(h)]() mutable { h(error_code()); });
+    if (client) {
+      error_code ignored;
+      if (verify) tls_->set_verify_callback(asio::ssl::host_name_verification(host), ignored);
+      error_code addr_ec;
+      (void)asio::ip::make_address(host, addr_ec);
+      if (addr_ec) SSL_set_tlsext_host_name(tls_->native_handle(), host.c_str());  // SNI: names only.
+    }
+    tls_->async_handshake(client ? asio::ssl::stream_base::client : asio::ssl::stream_base::server,
+                          std::forward<Handler>(h));
+  }
+
+  void close() {
+    error_code ignored;
+    socket().close(ignored);
+  }
+
+ private:
+  std::optional<tcp::socket> plain_;
+  std::optional<asio::ssl::stream<tcp::socket>> tls_;
+};
+
 }  // namespace
 
 struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
   // One outbound stream to one peer.
   struct Peer : std::enable_shared_from_this<Peer> {
-    Peer(Impl& o, uint64_t i) : owner(o), id(i), socket(o.ioc), timer(o.ioc) {}
+    Peer(Impl& o, uint64_t i) : owner(o), id(i), timer(o.ioc) {}
 
     Impl& owner;
     const uint64_t id;
     std::vector<std::string> urls;  // I/O thread.
     size_t next_url = 0;            // I/O thread.
-    tcp::socket socket;             // I/O thread.
+    std::shared_ptr<PeerStream> stream;  // I/O thread: the current connection.
     asio::steady_timer timer;       // I/O thread.
     std::string head_buf;           // I/O thread: the handshake answer.
     std::vector<std::string> inflight;  // I/O thread: the frames being written.
@@ -136,35 +195,60 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
                server::id_hex(p->id).c_str());
       return on_stream_failed(p);
     }
-    error_code ignored;
-    p->socket.close(ignored);
-    p->socket = tcp::socket(ioc);
-    p->socket.async_connect(ep, [self = shared_from_this(), p, url](error_code ec) {
-      self->on_connect(p, url, ec);
+    if (p->stream) p->stream->close();
+    p->stream = new_stream(url);
+    p->stream->socket().async_connect(ep, [self = shared_from_this(), p, s = p->stream, url](error_code ec) {
+      self->on_connect(p, s, url, ec);
     });
   }
 
-  void on_connect(const std::shared_ptr<Peer>& p, const std::string& url, error_code ec) {
-    if (ec || p->closed) return on_stream_failed(p);
-    error_code ignored;
-    p->socket.set_option(tcp::no_delay(true), ignored);
-    std::string host, port;
-    split_url_host_port(url, &host, &port);
-    auto head = std::make_shared<std::string>(
-        stream_head("/raft/stream", host + ":" + port, config.cluster_id, config.self_id, p->id));
-    asio::async_write(p->socket, asio::buffer(*head),
-                      [self = shared_from_this(), p, head](error_code e, size_t) {
-                        if (e) return self->on_stream_failed(p);
-                        self->read_handshake(p);
-                      });
+  // A connection for dialing `url`: TLS for https.
+  std::shared_ptr<PeerStream> new_stream(const std::string& url) {
+    return std::make_shared<PeerStream>(tcp::socket(ioc), is_https(url) ? client_tls.get() : nullptr);
   }
 
-  void read_handshake(const std::shared_ptr<Peer>& p) {
+  void on_connect(const std::shared_ptr<Peer>& p, const std::shared_ptr<PeerStream>& s,
+                  const std::string& url, error_code ec) {
+    if (ec || p->closed) return on_stream_failed(p);
+    error_code ignored;
+    s->socket().set_option(tcp::no_delay(true), ignored);
+    std::string host, port;
+    split_url_host_port(url, &host, &port);
+    s->async_handshake(true, host, verify_server, [self = shared_from_this(), p, s, host, port, url](error_code hs) {
+      if (hs) {
+        self->log_dial_failure(p, url, hs);
+        return self->on_stream_failed(p);
+      }
+      auto head = std::make_shared<std::string>(
+          stream_head("/raft/stream", host + ":" + port, self->config.cluster_id, self->config.self_id, p->id));
+      asio::async_write(*s, asio::buffer(*head), [self, p, s, head, url](error_code e, size_t) {
+        if (e) return self->on_stream_failed(p);
+        self->read_handshake(p, s, url);
+      });
+    });
+  }
+
+  // A TLS handshake that failed is worth a line (a certificate problem does not heal by itself);
+  // at most one every 5 seconds per peer.
+  void log_dial_failure(const std::shared_ptr<Peer>& p, const std::string& url, error_code ec) {
+    const auto now = Clock::now();
+    if (now - p->last_reject_log < std::chrono::seconds(5)) return;
+    p->last_reject_log = now;
+    LOG_WARN("rafthttp", "TLS with peer %s at %s failed: %s", server::id_hex(p->id).c_str(),
+             url.c_str(), ec.message().c_str());
+  }
+
+  void read_handshake(const std::shared_ptr<Peer>& p, const std::shared_ptr<PeerStream>& s,
+                      const std::string& url) {
     p->head_buf.clear();
     asio::async_read_until(
-        p->socket, asio::dynamic_buffer(p->head_buf, kMaxHeadBytes), "\r\n\r\n",
-        [self = shared_from_this(), p](error_code ec, size_t n) {
-          if (ec) return self->on_stream_failed(p);
+        *s, asio::dynamic_buffer(p->head_buf, kMaxHeadBytes), "\r\n\r\n",
+        [self = shared_from_this(), p, s, url](error_code ec, size_t n) {
+          if (ec) {
+            // With TLS 1.3 a listener that refuses our certificate says so only now.
+            if (ec.category() == asio::error::get_ssl_category()) self->log_dial_failure(p, url, ec);
+            return self->on_stream_failed(p);
+          }
           const int status = parse_status(p->head_buf);
           if (status != 200) {
             const auto now = Clock::now();
@@ -196,18 +280,17 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
             p->connected.store(true, std::memory_order_release);
             if (!p->writing && !p->queue.empty()) kick = p->writing = true;
           }
-          self->watch_close(p);
+          self->watch_close(p, s);
           if (kick) self->do_write(p);
         });
   }
 
   // The listener never writes on a stream: a completed read means it closed (or failed).
-  void watch_close(const std::shared_ptr<Peer>& p) {
-    p->socket.async_read_some(asio::buffer(&p->probe, 1),
-                              [self = shared_from_this(), p](error_code ec, size_t) {
-                                if (!ec) return self->watch_close(p);
-                                if (ec != asio::error::operation_aborted) self->on_stream_failed(p);
-                              });
+  void watch_close(const std::shared_ptr<Peer>& p, const std::shared_ptr<PeerStream>& s) {
+    s->async_read_some(asio::buffer(&p->probe, 1), [self = shared_from_this(), p, s](error_code ec, size_t) {
+      if (!ec) return self->watch_close(p, s);
+      if (ec != asio::error::operation_aborted && s == p->stream) self->on_stream_failed(p);
+    });
   }
 
   void do_write(const std::shared_ptr<Peer>& p) {
@@ -227,7 +310,7 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
     std::vector<asio::const_buffer> bufs;
     bufs.reserve(p->inflight.size());
     for (const std::string& f : p->inflight) bufs.emplace_back(asio::buffer(f));
-    asio::async_write(p->socket, bufs, [self = shared_from_this(), p](error_code ec, size_t) {
+    asio::async_write(*p->stream, bufs, [self = shared_from_this(), p, s = p->stream](error_code ec, size_t) {
       if (ec) {
         {
           std::lock_guard<std::mutex> lock(p->mu);
@@ -244,8 +327,7 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
   void on_stream_failed(const std::shared_ptr<Peer>& p) {
     const bool was_connected = p->connected.exchange(false);
     p->connecting = false;
-    error_code ignored;
-    p->socket.close(ignored);
+    if (p->stream) p->stream->close();
     {
       std::lock_guard<std::mutex> lock(p->mu);
       p->queue.clear();
@@ -268,8 +350,8 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
   // A snapshot goes on a connection of its own, so that it does not hold up the stream.
   void send_snapshot(uint64_t to, std::vector<std::string> urls, std::shared_ptr<std::string> frame) {
     struct Snap {
-      explicit Snap(asio::io_context& ioc) : socket(ioc) {}
-      tcp::socket socket;
+      explicit Snap(std::shared_ptr<PeerStream> s) : stream(std::move(s)) {}
+      std::shared_ptr<PeerStream> stream;
       std::string head;
       std::string ack;
     };
@@ -281,26 +363,29 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
     if (urls.empty() || !resolve_url(ioc, urls.front(), &ep)) return done(false);
     std::string host, port;
     split_url_host_port(urls.front(), &host, &port);
-    auto s = std::make_shared<Snap>(ioc);
+    auto s = std::make_shared<Snap>(new_stream(urls.front()));
     s->head = stream_head("/raft/snapshot", host + ":" + port, config.cluster_id, config.self_id, to);
-    s->socket.async_connect(ep, [s, frame, done](error_code ec) {
+    s->stream->socket().async_connect(ep, [s, frame, done, host, verify = verify_server](error_code ec) {
       if (ec) return done(false);
-      asio::async_write(s->socket, asio::buffer(s->head), [s, frame, done](error_code e, size_t) {
-        if (e) return done(false);
-        asio::async_read_until(
-            s->socket, asio::dynamic_buffer(s->ack, kMaxHeadBytes), "\r\n\r\n",
-            [s, frame, done](error_code e2, size_t n) {
-              if (e2 || parse_status(s->ack) != 200) return done(false);
-              s->ack.erase(0, n);
-              asio::async_write(s->socket, asio::buffer(*frame), [s, frame, done](error_code e3, size_t) {
-                if (e3) return done(false);
-                asio::async_read(s->socket, asio::dynamic_buffer(s->ack),
-                                 asio::transfer_at_least(s->ack.size() >= 2 ? 0 : 2 - s->ack.size()),
-                                 [s, done](error_code e4, size_t) {
-                                   done(!e4 && s->ack.substr(0, 2) == "OK");
-                                 });
+      s->stream->async_handshake(true, host, verify, [s, frame, done](error_code hs) {
+        if (hs) return done(false);
+        asio::async_write(*s->stream, asio::buffer(s->head), [s, frame, done](error_code e, size_t) {
+          if (e) return done(false);
+          asio::async_read_until(
+              *s->stream, asio::dynamic_buffer(s->ack, kMaxHeadBytes), "\r\n\r\n",
+              [s, frame, done](error_code e2, size_t n) {
+                if (e2 || parse_status(s->ack) != 200) return done(false);
+                s->ack.erase(0, n);
+                asio::async_write(*s->stream, asio::buffer(*frame), [s, frame, done](error_code e3, size_t) {
+                  if (e3) return done(false);
+                  asio::async_read(*s->stream, asio::dynamic_buffer(s->ack),
+                                   asio::transfer_at_least(s->ack.size() >= 2 ? 0 : 2 - s->ack.size()),
+                                   [s, done](error_code e4, size_t) {
+                                     done(!e4 && s->ack.substr(0, 2) == "OK");
+                                   });
+                });
               });
-            });
+        });
       });
     });
   }
@@ -308,9 +393,9 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
   // ---------------------------------------------------------------- inbound
 
   struct Inbound : std::enable_shared_from_this<Inbound> {
-    Inbound(Impl& o, tcp::socket s) : owner(o), socket(std::move(s)) {}
+    Inbound(Impl& o, tcp::socket s, asio::ssl::context* tls) : owner(o), stream(std::move(s), tls) {}
     Impl& owner;
-    tcp::socket socket;
+    PeerStream stream;
     std::string head;
     FrameReader frames;
     std::array<char, 64 << 10> buf{};
@@ -324,8 +409,8 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
       if (!ec) {
         error_code ignored;
         s.set_option(tcp::no_delay(true), ignored);
-        auto in = std::make_shared<Inbound>(*self, std::move(s));
-        self->read_head(in);
+        auto in = std::make_shared<Inbound>(*self, std::move(s), self->tls_listener[i] ? self->server_tls.get() : nullptr);
+        self->handshake(in);
         return self->do_accept(i);
       }
       auto t = std::make_shared<asio::steady_timer>(self->ioc, std::chrono::milliseconds(50));
@@ -333,8 +418,23 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
     });
   }
 
+  // TLS: the handshake, then etcd's listener checks (CRL, allowed CN or host, SAN).
+  void handshake(const std::shared_ptr<Inbound>& in) {
+    if (!in->stream.tls()) return read_head(in);
+    in->stream.async_handshake(false, "", false, [self = shared_from_this(), in](error_code ec) {
+      error_code ignored;
+      const std::string remote = in->stream.socket().remote_endpoint(ignored).address().to_string();
+      std::string why = ec ? ec.message() : check_client_certificate(in->stream.native_handle(), self->config.tls, remote);
+      if (!why.empty()) {
+        LOG_WARN("rafthttp", "rejected connection from \"%s\" (%s)", remote.c_str(), why.c_str());
+        return in->stream.close();
+      }
+      self->read_head(in);
+    });
+  }
+
   void read_head(const std::shared_ptr<Inbound>& in) {
-    asio::async_read_until(in->socket, asio::dynamic_buffer(in->head, kMaxHeadBytes), "\r\n\r\n",
+    asio::async_read_until(in->stream, asio::dynamic_buffer(in->head, kMaxHeadBytes), "\r\n\r\n",
                            [self = shared_from_this(), in](error_code ec, size_t n) {
                              if (ec) return;
                              // Bytes after the head are already frames.
@@ -346,10 +446,10 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
 
   void reply_and_close(const std::shared_ptr<Inbound>& in, std::string resp) {
     auto r = std::make_shared<std::string>(std::move(resp));
-    asio::async_write(in->socket, asio::buffer(*r), [in, r](error_code, size_t) {
+    asio::async_write(in->stream, asio::buffer(*r), [in, r](error_code, size_t) {
       error_code ignored;
-      in->socket.shutdown(tcp::socket::shutdown_both, ignored);
-      in->socket.close(ignored);
+      in->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      in->stream.close();
     });
   }
 
@@ -421,7 +521,7 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
     in->from = from;
     in->frames.feed(rest);
     auto ok = std::make_shared<std::string>("HTTP/1.1 200 OK\r\n" + cid_header + "\r\n");
-    asio::async_write(in->socket, asio::buffer(*ok), [self = shared_from_this(), in, ok](error_code ec, size_t) {
+    asio::async_write(in->stream, asio::buffer(*ok), [self = shared_from_this(), in, ok](error_code ec, size_t) {
       if (ec) return;
       self->drain_frames(in);
     });
@@ -434,8 +534,7 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
       if (!m.ok() || m->to != config.self_id || m->from != in->from) {
         LOG_WARN("rafthttp", "dropping the stream from %s: a frame that is not a message for "
                  "this member (%zu bytes)", server::id_hex(in->from).c_str(), f->size());
-        error_code ignored;
-        in->socket.close(ignored);
+        in->stream.close();
         return;
       }
       kv.receive(std::move(*m));
@@ -446,11 +545,10 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
     if (in->frames.failed()) {
       LOG_WARN("rafthttp", "dropping the stream from %s: frame too long",
                server::id_hex(in->from).c_str());
-      error_code ignored;
-      in->socket.close(ignored);
+      in->stream.close();
       return;
     }
-    in->socket.async_read_some(asio::buffer(in->buf),
+    in->stream.async_read_some(asio::buffer(in->buf),
                                [self = shared_from_this(), in](error_code ec, size_t n) {
                                  if (ec) return;
                                  in->frames.feed(std::string_view(in->buf.data(), n));
@@ -489,9 +587,8 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
     }
     for (auto& p : gone) {
       p->closed = true;
-      error_code ignored;
       p->timer.cancel();
-      p->socket.close(ignored);
+      if (p->stream) p->stream->close();
       p->connected.store(false);
     }
     for (auto& p : fresh) do_connect(p);
@@ -509,6 +606,10 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<bool> tls_listener;  // Per acceptor: an https URL.
+  std::unique_ptr<asio::ssl::context> server_tls;  // For https listeners; null without.
+  std::unique_ptr<asio::ssl::context> client_tls;  // For dialing https peer URLs.
+  bool verify_server = true;  // Dialing: verify the peer's certificate (not with auto TLS).
   std::thread thread;
   std::atomic<bool> stopping{false};
   mutable std::mutex peers_mu;
@@ -523,6 +624,16 @@ PeerTransport::~PeerTransport() { stop(); }
 
 util::Status PeerTransport::start() {
   Impl& im = *impl_;
+  // Contexts first: a bad certificate or key stops the start with one line.
+  for (const std::string& url : im.config.listen_urls) {
+    if (!is_https(url) || im.server_tls) continue;
+    if (!im.config.tls.has_key_pair() && !im.config.tls.auto_tls) {
+      return util::Status::invalid_argument("cannot listen on TLS for " + url.substr(8) +
+                                            ": KeyFile and CertFile are not presented");
+    }
+    if (auto st = make_server_tls_context(im.config.tls, &im.server_tls); !st.ok()) return st;
+  }
+  if (auto st = make_client_tls_context(im.config.tls, &im.client_tls, &im.verify_server); !st.ok()) return st;
   for (const std::string& url : im.config.listen_urls) {
     tcp::endpoint ep;
     std::string host, port;
@@ -542,6 +653,7 @@ util::Status PeerTransport::start() {
     if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return util::Status::io_error("listen " + url + ": " + ec.message());
     im.acceptors.push_back(std::move(acc));
+    im.tls_listener.push_back(is_https(url));
   }
   for (size_t i = 0; i < im.acceptors.size(); ++i) im.do_accept(i);
   im.work.emplace(im.ioc.get_executor());
@@ -585,9 +697,14 @@ bool PeerTransport::active(uint64_t id) const {
 }
 
 std::string PeerTransport::fetch_cluster(const std::vector<std::string>& peer_urls,
-                                         server::Cluster* out) {
+                                         const TlsSettings& tls, server::Cluster* out) {
   asio::io_context ioc;
   std::string last_error = "no peer URLs given";
+  std::unique_ptr<asio::ssl::context> client_tls;
+  bool verify_server = true;
+  if (std::any_of(peer_urls.begin(), peer_urls.end(), is_https)) {
+    if (auto st = make_client_tls_context(tls, &client_tls, &verify_server); !st.ok()) return st.message();
+  }
   for (const std::string& url : peer_urls) {
     tcp::endpoint ep;
     if (!resolve_url(ioc, url, &ep)) {
@@ -595,19 +712,36 @@ std::string PeerTransport::fetch_cluster(const std::vector<std::string>& peer_ur
       continue;
     }
     error_code ec;
+    std::string host, port;
+    split_url_host_port(url, &host, &port);
+    const std::string req = "GET /members HTTP/1.1\r\nHost: " + host + ":" + port +
+                            "\r\nConnection: close\r\n\r\n";
+    std::string resp;
+    // One blocking exchange on a plain or TLS stream; a TLS peer that closes without
+    // close_notify (Go does) ends the answer like an EOF.
+    auto exchange = [&](auto& stream) {
+      asio::write(stream, asio::buffer(req), ec);
+      if (!ec) asio::read(stream, asio::dynamic_buffer(resp, 16 << 20), ec);
+      if (ec == asio::ssl::error::stream_truncated) ec = asio::error::eof;
+    };
     tcp::socket s(ioc);
     s.connect(ep, ec);
     if (ec) {
       last_error = "could not connect to " + url + ": " + ec.message();
       continue;
     }
-    std::string host, port;
-    split_url_host_port(url, &host, &port);
-    const std::string req = "GET /members HTTP/1.1\r\nHost: " + host + ":" + port +
-                            "\r\nConnection: close\r\n\r\n";
-    asio::write(s, asio::buffer(req), ec);
-    std::string resp;
-    if (!ec) asio::read(s, asio::dynamic_buffer(resp, 16 << 20), ec);
+    if (is_https(url)) {
+      asio::ssl::stream<tcp::socket> ts(std::move(s), *client_tls);
+      if (verify_server) ts.set_verify_callback(asio::ssl::host_name_verification(host), ec);
+      ts.handshake(asio::ssl::stream_base::client, ec);
+      if (ec) {
+        last_error = "TLS handshake with " + url + ": " + ec.message();
+        continue;
+      }
+      exchange(ts);
+    } else {
+      exchange(s);
+    }
     if (ec && ec != asio::error::eof) {
       last_error = "reading /members from " + url + ": " + ec.message();
       continue;

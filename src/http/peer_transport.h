@@ -8,7 +8,9 @@
 // is dropped and the peer reported unreachable, so a slow or dead peer never blocks the raft
 // loop. A snapshot goes on a connection of its own and its outcome is reported to Raft. Every
 // connection is checked in both directions: a member of another cluster (or one removed from
-// this cluster) is turned away with a log line saying so.
+// this cluster) is turned away with a log line saying so. https:// URLs carry TLS as etcd's
+// peer TLS does (tls_context.h): listeners verify client certificates as configured, dialers
+// present the member's peer key pair and verify the peer's certificate and host name.
 //
 // Free of Boost types (pimpl); one I/O thread of its own.
 //
@@ -19,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "http/tls_settings.h"
 #include "server/transport.h"
 #include "util/status.h"
 
@@ -32,6 +35,7 @@ namespace arbor::http {
 
 struct PeerTransportConfig {
   std::vector<std::string> listen_urls;  // --listen-peer-urls
+  TlsSettings tls;  // --peer-*: for https:// listen URLs and for dialing https:// peer URLs.
   uint64_t self_id = 0;
   uint64_t cluster_id = 0;
   size_t max_queued_messages = 4096;  // Per peer.
@@ -58,9 +62,9 @@ class PeerTransport final : public server::Transport {
 
   // Asks the members at `peer_urls` (GET /members) for the cluster they form, as a member
   // joining with --initial-cluster-state existing does. Returns "" and fills `out` (members and
-  // cluster id), or the reason it failed.
+  // cluster id), or the reason it failed. https:// URLs are dialled with `tls`.
   static std::string fetch_cluster(const std::vector<std::string>& peer_urls,
-                                   server::Cluster* out);
+                                   const TlsSettings& tls, server::Cluster* out);
 
  private:
   struct Impl;

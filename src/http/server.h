@@ -11,23 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "http/tls_settings.h"
 #include "util/status.h"
 
 namespace arbor::http {
 
 class Router;
-
-// TLS for the https:// listen URLs (etcd's --cert-file, --key-file, --trusted-ca-file,
-// --client-cert-auth, --auto-tls, --cipher-suites).
-struct TlsSettings {
-  std::string cert_file, key_file, trusted_ca_file;
-  bool client_cert_auth = false;  // Require a client certificate the trusted CA signed; its
-                                  // common name is then the v2 auth user (as etcd).
-  bool auto_tls = false;          // Without cert/key files: a self-signed pair in auto_tls_dir.
-  std::string auto_tls_dir;       // etcd: <data-dir>/fixtures/client.
-  std::vector<std::string> hosts;  // Names and addresses for the self-signed certificate.
-  std::vector<std::string> cipher_suites;  // Go's names (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256).
-};
 
 struct ServerConfig {
   std::vector<std::string> listen_urls;  // "http://127.0.0.1:2379"
@@ -49,11 +38,8 @@ struct ServerConfig {
   // wait in the server for its socket.
   uint64_t max_stream_backlog_bytes = 1 << 20;
 
-  TlsSettings tls;
+  TlsSettings tls;  // For the https:// listen URLs.
 };
-
-// OpenSSL's name of a TLS 1.2 cipher suite given by Go's name, or null when unknown.
-const char* openssl_cipher_name(std::string_view go_name);
 
 // "30s", "1.5s", "500ms", "2m", "1h" (Go's time.ParseDuration for the common units) or a plain
 // number of seconds, in milliseconds; -1 when malformed.

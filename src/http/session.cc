@@ -28,7 +28,7 @@
 #include "http/peer_wire.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "http/tls_cert.h"
+#include "http/tls_context.h"
 #include "store/error.h"
 #include "util/log.h"
 
@@ -177,6 +177,15 @@ class StreamSession final : public SessionBase {
       stream_.async_handshake(asio::ssl::stream_base::server, [self = self()](error_code ec) {
         self->handshaking_ = false;
         if (ec) return self->close();
+        error_code ignored;
+        const auto remote = self->stream_.next_layer().remote_endpoint(ignored);
+        const std::string why = check_client_certificate(
+            self->stream_.native_handle(), self->config_.tls, remote.address().to_string());
+        if (!why.empty()) {
+          LOG_WARN("embed", "rejected connection from \"%s\" (%s)",
+                   remote.address().to_string().c_str(), why.c_str());
+          return self->close();
+        }
         self->peer_names_ = tls_peer_names(self->stream_.native_handle());
         self->do_read();
       });
@@ -707,55 +716,12 @@ struct Server::Impl {
     do_accept(i);
   }
 
-  // The server's TLS context, as etcd's transport.TLSInfo.ServerConfig builds it: TLS 1.2 at
-  // least, the key pair (given, or made by --auto-tls), client certificates required and
-  // verified against the trusted CA with --client-cert-auth, and --cipher-suites.
-  util::Status make_tls_context() {
-    const TlsSettings& t = config.tls;
-    std::string cert = t.cert_file, key = t.key_file;
-    if ((cert.empty() || key.empty()) && t.auto_tls) {
-      if (auto st = make_self_signed_cert(t.auto_tls_dir, t.hosts, &cert, &key); !st.ok()) return st;
-    }
-    if (cert.empty() || key.empty())
-      return util::Status::invalid_argument("https URL needs --cert-file and --key-file (or --auto-tls)");
-    ssl.emplace(asio::ssl::context::tls_server);
-    error_code ec;
-    ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                         asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
-                     ec);
-    ssl->use_certificate_chain_file(cert, ec);
-    if (ec) return util::Status::invalid_argument("cert-file " + cert + ": " + ec.message());
-    ssl->use_private_key_file(key, asio::ssl::context::pem, ec);
-    if (ec) return util::Status::invalid_argument("key-file " + key + ": " + ec.message());
-    if (!t.trusted_ca_file.empty()) {
-      ssl->load_verify_file(t.trusted_ca_file, ec);
-      if (ec) return util::Status::invalid_argument("trusted-ca-file " + t.trusted_ca_file + ": " + ec.message());
-    }
-    if (t.client_cert_auth) {
-      ssl->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert, ec);
-    }
-    if (!t.cipher_suites.empty()) {
-      std::string list;
-      for (const std::string& go_name : t.cipher_suites) {
-        const char* name = openssl_cipher_name(go_name);
-        if (name == nullptr) return util::Status::invalid_argument("unexpected TLS cipher suite " + go_name);
-        if (!list.empty()) list.push_back(':');
-        list += name;
-      }
-      // etcd's list limits TLS 1.2; Go does not let TLS 1.3 suites be chosen, nor does this.
-      if (SSL_CTX_set_cipher_list(ssl->native_handle(), list.c_str()) != 1)
-        return util::Status::invalid_argument("no usable TLS cipher suite in " + list);
-    }
-    return util::Status();
-  }
-
   ServerConfig config;
   Router& router;
   asio::io_context ioc;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<bool> tls_listener;  // Per acceptor: an https URL.
-  std::optional<asio::ssl::context> ssl;
+  std::unique_ptr<asio::ssl::context> ssl;
   std::chrono::steady_clock::time_point last_accept_log{};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
 };
@@ -768,7 +734,7 @@ Server::~Server() { stop(); }
 util::Status Server::start() {
   for (const std::string& url : impl_->config.listen_urls) {
     if (url.rfind("https://", 0) == 0 && !impl_->ssl) {
-      if (auto st = impl_->make_tls_context(); !st.ok()) return st;
+      if (auto st = make_server_tls_context(impl_->config.tls, &impl_->ssl); !st.ok()) return st;
     }
     std::string host, port;
     if (!split_url_host_port(url, &host, &port)) return util::Status::invalid_argument("bad listen URL " + url);
@@ -808,32 +774,6 @@ void Server::run() {
 }
 
 void Server::stop() { impl_->ioc.stop(); }
-
-const char* openssl_cipher_name(std::string_view go_name) {
-  // Go's crypto/tls names (etcd's --cipher-suites) of the TLS 1.2 suites, and OpenSSL's.
-  static constexpr std::pair<std::string_view, const char*> kSuites[] = {
-      {"TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA"},
-      {"TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA"},
-      {"TLS_RSA_WITH_AES_128_CBC_SHA256", "AES128-SHA256"},
-      {"TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256"},
-      {"TLS_RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384"},
-      {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA-AES128-SHA"},
-      {"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-ECDSA-AES256-SHA"},
-      {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA"},
-      {"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA-AES256-SHA"},
-      {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "ECDHE-ECDSA-AES128-SHA256"},
-      {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "ECDHE-RSA-AES128-SHA256"},
-      {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"},
-      {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"},
-      {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"},
-      {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"},
-      {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305", "ECDHE-RSA-CHACHA20-POLY1305"},
-      {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305", "ECDHE-ECDSA-CHACHA20-POLY1305"},
-  };
-  for (const auto& [go, ossl] : kSuites)
-    if (go == go_name) return ossl;
-  return nullptr;
-}
 
 int64_t parse_duration_ms(const std::string& s) {
   if (s.empty()) return -1;

@@ -22,7 +22,7 @@ constexpr const char* kV3 = "ignored: concerns only etcd's v3 API";
 constexpr const char* kExperimental = "ignored: experimental in etcd";
 constexpr const char* kProxyOnly = "ignored: arbor has no v2 proxy mode";
 constexpr const char* kTlsNote = "honoured (TLS on the client URLs, through OpenSSL)";
-constexpr const char* kPeerTlsNote = "parsed; for the peer transport (not wired yet)";
+constexpr const char* kPeerTlsNote = "honoured (TLS on the peer URLs, through OpenSSL)";
 constexpr const char* kClusterNote = "parsed; for the raft driver of clustering (not wired yet: a single member)";
 constexpr const char* kLegacyNote = "ignored with etcd's \"no longer supported\" warning";
 
@@ -69,18 +69,18 @@ constexpr FlagSpec kFlags[] = {
   {"cert-file", K::kString, "", S::kHonoured, nullptr, kTlsNote},
   {"key-file", K::kString, "", S::kHonoured, nullptr, kTlsNote},
   {"client-cert-auth", K::kBool, "false", S::kHonoured, nullptr, kTlsNote},
-  {"client-crl-file", K::kString, "", S::kPending, nullptr, "parsed; not checked yet"},
-  {"client-cert-allowed-hostname", K::kString, "", S::kPending, nullptr, "parsed; not checked yet"},
+  {"client-crl-file", K::kString, "", S::kHonoured, nullptr, "honoured: a revoked client certificate is refused after the handshake"},
+  {"client-cert-allowed-hostname", K::kString, "", S::kHonoured, nullptr, "honoured: a client certificate must be valid for this name"},
   {"trusted-ca-file", K::kString, "", S::kHonoured, nullptr, kTlsNote},
   {"auto-tls", K::kBool, "false", S::kHonoured, nullptr, kTlsNote},
-  {"peer-cert-file", K::kString, "", S::kPending, nullptr, kPeerTlsNote},
-  {"peer-key-file", K::kString, "", S::kPending, nullptr, kPeerTlsNote},
-  {"peer-client-cert-auth", K::kBool, "false", S::kPending, nullptr, kPeerTlsNote},
-  {"peer-trusted-ca-file", K::kString, "", S::kPending, nullptr, kPeerTlsNote},
-  {"peer-cert-allowed-cn", K::kString, "", S::kPending, nullptr, kPeerTlsNote},
-  {"peer-cert-allowed-hostname", K::kString, "", S::kPending, nullptr, kPeerTlsNote},
-  {"peer-auto-tls", K::kBool, "false", S::kPending, nullptr, kPeerTlsNote},
-  {"peer-crl-file", K::kString, "", S::kPending, nullptr, kPeerTlsNote},
+  {"peer-cert-file", K::kString, "", S::kHonoured, nullptr, kPeerTlsNote},
+  {"peer-key-file", K::kString, "", S::kHonoured, nullptr, kPeerTlsNote},
+  {"peer-client-cert-auth", K::kBool, "false", S::kHonoured, nullptr, kPeerTlsNote},
+  {"peer-trusted-ca-file", K::kString, "", S::kHonoured, nullptr, kPeerTlsNote},
+  {"peer-cert-allowed-cn", K::kString, "", S::kHonoured, nullptr, kPeerTlsNote},
+  {"peer-cert-allowed-hostname", K::kString, "", S::kHonoured, nullptr, kPeerTlsNote},
+  {"peer-auto-tls", K::kBool, "false", S::kHonoured, nullptr, kPeerTlsNote},
+  {"peer-crl-file", K::kString, "", S::kHonoured, nullptr, kPeerTlsNote},
   {"cipher-suites", K::kStrings, "", S::kHonoured, nullptr, kTlsNote},
   {"cors", K::kCors, "*", S::kHonoured, nullptr, "honoured"},
   {"host-whitelist", K::kStrings, "*", S::kHonoured, nullptr, "honoured: a plain-HTTP request naming another Host gets etcd's 421"},
@@ -90,7 +90,7 @@ constexpr FlagSpec kFlags[] = {
   {"auth-token-ttl", K::kUint, "300", S::kIgnored, nullptr, "ignored: v3 auth tokens"},
   // Profiling and monitoring
   {"enable-pprof", K::kBool, "false", S::kIgnored, nullptr, "ignored: Go profiling"},
-  {"metrics", K::kString, "basic", S::kHonoured, nullptr, "honoured: basic or extensive"},
+  {"metrics", K::kString, "basic", S::kHonoured, nullptr, "honoured: basic or extensive (etcd's extensive adds only gRPC handling-time histograms; arbor has no gRPC, so both print the same)"},
   {"listen-metrics-urls", K::kUrls, "", S::kHonoured, nullptr, "honoured: /metrics and /health"},
   // Logging
   {"logger", K::kString, "capnslog", S::kHonoured, nullptr, "honoured: capnslog or zap"},
@@ -111,7 +111,7 @@ constexpr FlagSpec kFlags[] = {
   {"experimental-enable-lease-checkpoint", K::kBool, "false", S::kIgnored, nullptr, kExperimental},
   {"experimental-enable-lease-checkpoint-persist", K::kBool, "false", S::kIgnored, nullptr, kExperimental},
   {"experimental-compaction-batch-limit", K::kInt, "1000", S::kIgnored, nullptr, kExperimental},
-  {"experimental-peer-skip-client-san-verification", K::kBool, "false", S::kIgnored, nullptr, kExperimental},
+  {"experimental-peer-skip-client-san-verification", K::kBool, "false", S::kHonoured, nullptr, "honoured: peer client certificates' names are not checked against their address"},
   {"experimental-watch-progress-notify-interval", K::kDuration, "10m0s", S::kIgnored, nullptr, kExperimental},
   {"experimental-warning-apply-duration", K::kDuration, "100ms", S::kIgnored, nullptr, kExperimental},
   // Unsafe
@@ -597,6 +597,7 @@ void fill(const Values& v, Config* c) {
                  get(v, "peer-crl-file"), get_bool(v, "peer-client-cert-auth"),
                  get_bool(v, "peer-auto-tls"), get(v, "peer-cert-allowed-cn"),
                  get(v, "peer-cert-allowed-hostname")};
+  c->peer_skip_client_san_verification = get_bool(v, "experimental-peer-skip-client-san-verification");
   c->cipher_suites = split_list(get(v, "cipher-suites"));
   c->cors = get(v, "cors") == "*" ? std::vector<std::string>{"*"} : get_urls(v, "cors");
   c->host_whitelist = split_list(get(v, "host-whitelist"));

@@ -90,6 +90,7 @@ struct Config {
   std::string discovery_fallback = "proxy";
   // Security
   TlsConfig client_tls, peer_tls;
+  bool peer_skip_client_san_verification = false;
   std::vector<std::string> cipher_suites;
   std::vector<std::string> cors = {"*"};
   std::vector<std::string> host_whitelist = {"*"};

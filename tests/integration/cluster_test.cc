@@ -14,7 +14,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -65,7 +67,9 @@ class Node {
       : name_(std::move(name)), dir_(std::move(dir)), client_(FreePort()), peer_(FreePort()) {}
   ~Node() { Kill(SIGKILL); }
 
-  std::string peer_url() const { return "http://127.0.0.1:" + std::to_string(peer_); }
+  std::string peer_url() const { return scheme_ + "://127.0.0.1:" + std::to_string(peer_); }
+  // "https": the peer URLs carry TLS (the flags go in Spawn's `extra`).
+  void set_peer_scheme(std::string scheme) { scheme_ = std::move(scheme); }
   std::string client_url() const { return "http://127.0.0.1:" + std::to_string(client_); }
   std::string initial() const { return name_ + "=" + peer_url(); }
   int port() const { return client_; }
@@ -144,6 +148,7 @@ class Node {
 
  private:
   std::string name_, dir_;
+  std::string scheme_ = "http";
   int client_, peer_;
   pid_t pid_ = -1;
 };
@@ -170,6 +175,12 @@ class ClusterTest : public ::testing::Test {
     for (int i = 0; i < n; ++i) Add("m" + std::to_string(i));
     for (auto& m : nodes_) m->Spawn(Initial(), "new");
     for (auto& m : nodes_) ASSERT_TRUE(m->WaitReady()) << m->Log();
+  }
+
+  // Starts `n` members whose peer URLs are https, each with `flags(i)`, as a new cluster.
+  void StartTlsCluster(int n, const std::function<std::vector<std::string>(int)>& flags) {
+    for (int i = 0; i < n; ++i) Add("m" + std::to_string(i)).set_peer_scheme("https");
+    for (int i = 0; i < n; ++i) nodes_[i]->Spawn(Initial(), "new", "itest", flags(i));
   }
 
   std::string Initial() const {
@@ -416,3 +427,236 @@ TEST_F(ClusterTest, ForceNewClusterRestartsASurvivorAloneWithItsData) {
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 201) << again->body;
 }
+
+// ---------------------------------------------------------------- peer TLS (issue 7)
+
+namespace {
+
+// Runs `cmd` through the shell; its stdout and stderr, and *rc its exit status.
+std::string Shell(const std::string& cmd, int* rc) {
+  std::string out;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  *rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+// Certificates made with the openssl CLI in `dir`: ca.pem; peer.pem/peer.key and
+// revoked.pem/revoked.key signed by it (CN = the file name, SAN IP:127.0.0.1, server and client
+// use); rogue.pem/rogue.key from another CA; crl.pem, in which the CA revokes revoked.pem.
+bool MakePeerCerts(const std::string& dir) {
+  const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes ";
+  int rc = 0;
+  Shell("set -e; mkdir -p " + dir + "; cd " + dir + "; (set -e" +
+            "; openssl req -x509" + ec + "-keyout ca.key -out ca.pem -days 2 -subj /CN=test-ca" +
+            "; openssl req -x509" + ec + "-keyout other-ca.key -out other-ca.pem -days 2 -subj /CN=other-ca" +
+            "; printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' > san.ext" +
+            "; for n in peer revoked rogue; do c=ca; if [ $n = rogue ]; then c=other-ca; fi;" +
+            " openssl req" + ec + "-keyout $n.key -out $n.csr -subj /CN=$n;" +
+            " openssl x509 -req -in $n.csr -CA $c.pem -CAkey $c.key -CAcreateserial -out $n.pem -days 2" +
+            " -extfile san.ext; done" +
+            "; touch index.txt; echo 01 > crlnumber" +
+            "; printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=index.txt\\ncrlnumber=crlnumber\\n" +
+            "default_md=sha256\\ndefault_crl_days=2\\n' > ca.cnf" +
+            "; openssl ca -batch -config ca.cnf -keyfile ca.key -cert ca.pem -revoke revoked.pem" +
+            "; openssl ca -batch -config ca.cnf -keyfile ca.key -cert ca.pem -gencrl -out crl.pem" +
+            ") >/dev/null 2>&1", &rc);
+  return rc == 0;
+}
+
+// The peer TLS flags of a member using `who`.pem/key from `dir`, verifying against ca.pem.
+std::vector<std::string> PeerTlsFlags(const std::string& dir, const std::string& who) {
+  return {"--peer-cert-file", dir + "/" + who + ".pem", "--peer-key-file", dir + "/" + who + ".key",
+          "--peer-trusted-ca-file", dir + "/ca.pem", "--peer-client-cert-auth"};
+}
+
+// Three members over https peer URLs with verified client certificates: writes through a
+// follower reach everyone; a member added later joins (GET /members over TLS) and catches up by
+// a snapshot streamed over TLS; the leader's death is survived (streams re-dialled).
+TEST_F(ClusterTest, PeerTlsCarriesStreamsSnapshotsAndJoins) {
+  const std::string certs = (root_ / "certs").string();
+  ASSERT_TRUE(MakePeerCerts(certs));
+  StartTlsCluster(3, [&](int) { return PeerTlsFlags(certs, "peer"); });
+  for (auto& m : nodes_) ASSERT_TRUE(m->WaitReady()) << m->Log();
+  Node* f = Follower();
+  ASSERT_NE(f, nullptr);
+  for (int i = 0; i < 10; ++i) {
+    auto r = f->Put("k" + std::to_string(i), std::to_string(i));
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+  }
+  for (auto& m : nodes_) {
+    auto r = m->Get("/v2/keys/k9?quorum=true");
+    ASSERT_TRUE(r);
+    EXPECT_NE(r->body.find("\"value\":\"9\""), std::string::npos) << r->body;
+  }
+  // Enough entries that the leader compacts its log (every 1000 entries once all followers
+  // have them): a member added afterwards must be sent a snapshot.
+  StartWriters(4);
+  const auto until = Clock::now() + std::chrono::seconds(60);
+  while (Acked() < 1500 && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  StopWriters();
+  ASSERT_GE(Acked(), 1500u);
+  Node* lead = Leader();
+  ASSERT_NE(lead, nullptr);
+  EXPECT_NE(lead->Log().find("established a stream to peer"), std::string::npos);
+
+  Node& added = Add("m3");
+  added.set_peer_scheme("https");
+  {
+    httplib::Client cli("127.0.0.1", lead->port());
+    auto r = cli.Post("/v2/members", "{\"peerURLs\":[\"" + added.peer_url() + "\"]}", "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+  }
+  added.Spawn(Initial(), "existing", "itest", PeerTlsFlags(certs, "peer"));
+  ASSERT_TRUE(added.WaitReady()) << added.Log();
+  EXPECT_TRUE([&] {
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (Clock::now() < deadline) {
+      auto r = added.Get("/v2/keys/k0");
+      if (r && r->body.find("\"value\":\"0\"") != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }()) << added.Log();
+  ExpectAllAcked(added);
+  EXPECT_NE(lead->Log().find("sending snapshot"), std::string::npos) << "caught up without a snapshot?";
+  EXPECT_NE(lead->Log().find("snapshot to"), std::string::npos);
+
+  lead->Kill(SIGKILL);
+  Node* next = Leader();
+  ASSERT_NE(next, nullptr);
+  auto r = next->Put("after", "1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201) << r->body;
+}
+
+// The listener's checks: a member whose certificate another CA signed, and one whose
+// certificate the CRL revokes, are refused with a log line; the two good members (a quorum of
+// three) serve on. Then --peer-auto-tls: self-signed pairs, not verified, as etcd.
+TEST_F(ClusterTest, PeerTlsRefusesForeignAndRevokedCertificates) {
+  const std::string certs = (root_ / "certs").string();
+  ASSERT_TRUE(MakePeerCerts(certs));
+  const std::vector<std::string> cert_of = {"peer", "peer", "rogue"};
+  StartTlsCluster(3, [&](int i) {
+    auto flags = PeerTlsFlags(certs, cert_of[i]);
+    flags.insert(flags.end(), {"--peer-crl-file", certs + "/crl.pem"});
+    return flags;
+  });
+  ASSERT_TRUE(nodes_[0]->WaitReady()) << nodes_[0]->Log();
+  ASSERT_TRUE(nodes_[1]->WaitReady()) << nodes_[1]->Log();
+  auto r = nodes_[0]->Put("a", "1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201) << r->body;
+  EXPECT_NE(nodes_[0]->Log().find("rejected connection from \"127.0.0.1\""), std::string::npos)
+      << nodes_[0]->Log();
+  // TLS 1.3: the dialer's handshake completes before the listener checks its certificate, so
+  // the refusal shows on the dialer's side when it reads the answer.
+  EXPECT_NE(nodes_[2]->Log().find("TLS with peer"), std::string::npos) << nodes_[2]->Log();
+  EXPECT_EQ(nodes_[2]->Log().find("established a stream"), std::string::npos) << nodes_[2]->Log();
+  nodes_[2]->Kill(SIGKILL);
+
+  // The revoked certificate verifies against the CA, so only the CRL turns it away. (The rogue
+  // member is removed first, so that the cluster keeps a started quorum.)
+  Node* lead = Leader();
+  ASSERT_NE(lead, nullptr);
+  Node& revoked = Add("m3");
+  revoked.set_peer_scheme("https");
+  {
+    httplib::Client cli("127.0.0.1", lead->port());
+    auto members = cli.Get("/v2/members");
+    ASSERT_TRUE(members);
+    const size_t at = members->body.find("\"name\":\"m2\"");
+    std::string rogue_id;
+    if (at != std::string::npos) rogue_id = Field(members->body.substr(members->body.rfind("{", at)), "id");
+    if (rogue_id.empty()) {  // Never published: find it by its peer URL.
+      const size_t u = members->body.find(nodes_[2]->peer_url());
+      ASSERT_NE(u, std::string::npos) << members->body;
+      rogue_id = Field(members->body.substr(members->body.rfind("{\"id\"", u)), "id");
+    }
+    auto del = cli.Delete("/v2/members/" + rogue_id);
+    ASSERT_TRUE(del);
+    ASSERT_EQ(del->status, 204) << del->body;
+    auto add = cli.Post("/v2/members", "{\"peerURLs\":[\"" + revoked.peer_url() + "\"]}", "application/json");
+    ASSERT_TRUE(add);
+    ASSERT_EQ(add->status, 201) << add->body;
+  }
+  std::vector<std::string> flags = PeerTlsFlags(certs, "revoked");
+  revoked.Spawn(Initial(), "existing", "itest", flags);
+  const bool refused = [&] {
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (Clock::now() < deadline) {
+      if (lead->Log().find("revoked") != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }();
+  EXPECT_TRUE(refused) << lead->Log();
+}
+
+TEST_F(ClusterTest, PeerAutoTlsFormsAClusterOfSelfSignedMembers) {
+  StartTlsCluster(3, [](int) { return std::vector<std::string>{"--peer-auto-tls"}; });
+  for (auto& m : nodes_) ASSERT_TRUE(m->WaitReady()) << m->Log();
+  Node* f = Follower();
+  ASSERT_NE(f, nullptr);
+  auto r = f->Put("x", "1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201) << r->body;
+  EXPECT_TRUE(fs::exists(root_ / "m0" / "fixtures" / "peer" / "cert.pem"));
+}
+
+}  // namespace
+
+namespace {
+
+// `arborctl snapshot restore` of a snapshot taken from a 3-member cluster: it must be told
+// which member to become (--name); the restored member keeps that member's ID, elects itself
+// alone, serves every key and takes writes.
+TEST_F(ClusterTest, SnapshotOfAClusterRestoresTheNamedMemberAlone) {
+  StartCluster(3);
+  Node* f = Follower();
+  ASSERT_NE(f, nullptr);
+  for (int i = 0; i < 20; ++i) {
+    auto r = f->Put("s" + std::to_string(i), std::to_string(i));
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+  }
+  const std::string m1_id = nodes_[1]->Id();
+  ASSERT_FALSE(m1_id.empty());
+  const std::string snap = (root_ / "cluster.snap").string();
+  int rc = 0;
+  std::string out = Shell("bin/arborctl --endpoints " + nodes_[0]->client_url() + " snapshot save " + snap, &rc);
+  ASSERT_EQ(rc, 0) << out;
+  const std::string restored = (root_ / "restored").string();
+  out = Shell("bin/arborctl snapshot restore " + snap + " --data-dir " + restored, &rc);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("the snapshot holds 3 members"), std::string::npos) << out;
+  EXPECT_NE(out.find("choose the one to restore with --name"), std::string::npos) << out;
+  out = Shell("bin/arborctl snapshot restore " + snap + " --data-dir " + restored + " --name m1", &rc);
+  ASSERT_EQ(rc, 0) << out;
+
+  nodes_.clear();  // The old cluster is gone.
+  nodes_.push_back(std::make_unique<Node>("m1", restored));
+  Node& m1 = *nodes_.back();
+  m1.Spawn(m1.initial(), "new");  // The data directory's WAL wins over the cluster flags.
+  ASSERT_TRUE(m1.WaitReady()) << m1.Log();
+  EXPECT_EQ(m1.Id(), m1_id);
+  auto r = m1.Get("/v2/keys/s19");
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->body.find("\"value\":\"19\""), std::string::npos) << r->body;
+  auto w = m1.Put("after-restore", "1");
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->status, 201) << w->body;
+  auto members = m1.Get("/v2/members");
+  ASSERT_TRUE(members);
+  size_t count = 0;
+  for (size_t at = members->body.find("\"id\":"); at != std::string::npos; at = members->body.find("\"id\":", at + 1)) ++count;
+  EXPECT_EQ(count, 1u) << members->body;
+}
+
+}  // namespace

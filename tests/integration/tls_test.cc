@@ -159,5 +159,58 @@ TEST_F(TlsTest, UnknownCipherSuiteOrMissingKeyStopsTheStart) {
   }
 }
 
+TEST_F(TlsTest, HttpsPeerUrlWithoutAKeyPairStopsTheStart) {
+  const std::string client = "http://127.0.0.1:" + std::to_string(FreePort());
+  const std::string peer = "https://127.0.0.1:" + std::to_string(FreePort());
+  int rc = 0;
+  const std::string out = Sh("timeout 10 bin/arbor --data-dir " + dir_ + "/p --listen-client-urls " + client +
+                                 " --advertise-client-urls " + client + " --listen-peer-urls " + peer +
+                                 " --initial-advertise-peer-urls " + peer + " --initial-cluster default=" +
+                                 peer + " 2>&1",
+                             &rc);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("C | etcdmain: cannot listen on TLS for 127.0.0.1:"), std::string::npos) << out;
+  EXPECT_NE(out.find(": KeyFile and CertFile are not presented"), std::string::npos) << out;
+}
+
+// etcd's listener checks after the handshake: a trusted CA alone requires a client certificate;
+// --client-crl-file refuses one the CA revoked; --client-cert-allowed-hostname refuses one not
+// valid for that name.
+TEST_F(TlsTest, RevokedOrMisnamedClientCertificatesAreRefused) {
+  int rc = 0;
+  Sh("set -e; cd " + dir_ + "; touch index.txt; echo 01 > crlnumber"
+         "; printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=index.txt\\ncrlnumber=crlnumber\\n"
+         "default_md=sha256\\ndefault_crl_days=2\\n' > ca.cnf"
+         "; openssl ca -batch -config ca.cnf -keyfile ca.key -cert ca.pem -revoke alice.pem"
+         "; openssl ca -batch -config ca.cnf -keyfile ca.key -cert ca.pem -gencrl -out crl.pem"
+         " >/dev/null 2>&1",
+     &rc);
+  ASSERT_EQ(rc, 0);
+  const std::vector<std::string> base = {"--cert-file", dir_ + "/server.pem", "--key-file",
+                                         dir_ + "/server.key", "--trusted-ca-file", dir_ + "/ca.pem"};
+  std::vector<std::string> flags = base;
+  flags.insert(flags.end(), {"--client-crl-file", dir_ + "/crl.pem"});
+  ASSERT_TRUE(Start(flags));
+  const std::string ok = Curl(Cert("root") + Url("/v2/keys/"));
+  EXPECT_EQ(ok.substr(ok.size() - 4), " 200") << ok;
+  Sh("curl -s -m 5 --cacert " + dir_ + "/ca.pem" + Url("/v2/keys/") + " >/dev/null 2>&1", &rc);
+  EXPECT_NE(rc, 0) << "no client certificate, yet a trusted CA is given";
+  const std::string revoked = Curl(Cert("alice") + Url("/v2/keys/"));
+  EXPECT_EQ(revoked.find(" 200"), std::string::npos) << revoked;
+
+  server_.reset();
+  flags = base;
+  flags.insert(flags.end(), {"--client-cert-allowed-hostname", "db.example.com"});
+  ASSERT_TRUE(Start(flags));
+  const std::string misnamed = Curl(Cert("root") + Url("/v2/keys/"));
+  EXPECT_EQ(misnamed.find(" 200"), std::string::npos) << misnamed;
+  server_.reset();
+  flags = base;
+  flags.insert(flags.end(), {"--client-cert-allowed-hostname", "127.0.0.1"});
+  ASSERT_TRUE(Start(flags));
+  const std::string named = Curl(Cert("root") + Url("/v2/keys/"));
+  EXPECT_EQ(named.substr(named.size() - 4), " 200") << named;
+}
+
 }  // namespace
 }  // namespace arbor::testing
