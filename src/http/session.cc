@@ -5,6 +5,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -550,40 +551,21 @@ class StreamSession final : public SessionBase {
     do_read();
   }
 
+  // Watches a parked stream's socket for its client leaving (or sending its next request) with
+  // a small read that stays pending. Asio's reactor tries a read at once only when the socket
+  // may hold bytes: right after the request was read it queues the read with no system call at
+  // all (an async_wait would cost an epoll_ctl, a FIONREAD probe an ioctl, per long-poll event).
   void wait_readable() {
     if (waiting_readable_) return;
     waiting_readable_ = true;
-    if constexpr (kTls) {
-      // Bytes under TLS can only be read through the stream: a small read stays pending.
-      stream_.async_read_some(buffer_.prepare(512), [self = self()](error_code ec, size_t n) {
-        self->waiting_readable_ = false;
-        self->buffer_.commit(n);
-        if (ec || n == 0 || self->state_ == State::kClosed) return self->close();
-        self->after_readable();
-      });
-      return;
-    }
-    socket().async_wait(tcp::socket::wait_read,
-                       [self = self()](error_code ec) { self->on_readable(ec); });
-  }
-
-  void on_readable(error_code ec) {
-    waiting_readable_ = false;
-    if (ec || state_ == State::kClosed) return close();
-    // Everything the socket holds (the reactor is edge-triggered: a wait re-armed over unread
-    // bytes would sleep), sized by FIONREAD and taken by one non-blocking recv: not asio's
-    // read_some under non_blocking(true/false), which costs two more ioctls on every wake-up,
-    // and a watcher has one per event.
-    error_code rec;
-    const size_t avail = socket().available(rec);
-    if (rec || avail == 0) return close();  // The peer closed (EOF) or reset.
-    auto buf = buffer_.prepare(avail);
-    ssize_t n;
-    do n = ::recv(socket().native_handle(), buf.data(), buf.size(), MSG_DONTWAIT);
-    while (n < 0 && errno == EINTR);
-    if (n <= 0) return close();
-    buffer_.commit(static_cast<size_t>(n));
-    after_readable();
+    stream_.async_read_some(asio::buffer(probe_), [self = self()](error_code ec, size_t n) {
+      self->waiting_readable_ = false;
+      if (ec || n == 0 || self->state_ == State::kClosed) return self->close();
+      auto into = self->buffer_.prepare(n);
+      std::memcpy(into.data(), self->probe_.data(), n);
+      self->buffer_.commit(n);
+      self->after_readable();
+    });
   }
 
   void after_readable() {
@@ -637,6 +619,9 @@ class StreamSession final : public SessionBase {
   bool writing_ = false;
   bool waiting_readable_ = false;
   bool resume_after_wait_ = false;
+  // Where a parked stream's pending read lands: small, so a parked watcher holds no read
+  // buffer (the bytes move to buffer_, and the HTTP reader takes the rest from the socket).
+  std::array<char, 64> probe_{};
   std::string out_;       // Bytes of the write in flight.
   std::string pending_;   // Bytes queued behind it.
   std::function<void()> on_disconnect_;
