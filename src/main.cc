@@ -242,6 +242,7 @@ int main(int argc, char** argv) {
   ro.heartbeat_ms = static_cast<int>(cfg.heartbeat_ms);
   ro.election_ms = static_cast<int>(cfg.election_ms);
   ro.pre_vote = cfg.pre_vote;
+  ro.initial_election_tick_advance = cfg.initial_election_tick_advance;
   ro.strict_reconfig_check = cfg.strict_reconfig_check;
   server::KvService kv(std::move(rec.store), ro, log->get());
   const size_t wal_entries = rec.entries.size();

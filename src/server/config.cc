@@ -23,7 +23,6 @@ constexpr const char* kExperimental = "ignored: experimental in etcd";
 constexpr const char* kProxyOnly = "ignored: arbor has no v2 proxy mode";
 constexpr const char* kTlsNote = "honoured (TLS on the client URLs, through OpenSSL)";
 constexpr const char* kPeerTlsNote = "honoured (TLS on the peer URLs, through OpenSSL)";
-constexpr const char* kClusterNote = "parsed; for the raft driver of clustering (not wired yet: a single member)";
 constexpr const char* kLegacyNote = "ignored with etcd's \"no longer supported\" warning";
 
 // clang-format off
@@ -35,7 +34,7 @@ constexpr FlagSpec kFlags[] = {
   {"snapshot-count", K::kUint, "100000", S::kHonoured, nullptr, "honoured"},
   {"heartbeat-interval", K::kUint, "100", S::kHonoured, nullptr, "honoured (one raft tick)"},
   {"election-timeout", K::kUint, "1000", S::kHonoured, nullptr, "honoured (in raft ticks)"},
-  {"initial-election-tick-advance", K::kBool, "true", S::kPending, nullptr, kClusterNote},
+  {"initial-election-tick-advance", K::kBool, "true", S::kHonoured, nullptr, "honoured: once streams to more than one peer are up, election_ticks - 2 ticks are fast-forwarded, as etcd"},
   {"listen-peer-urls", K::kUrls, "http://localhost:2380", S::kHonoured, nullptr, "honoured (the peer transport, docs/peer_wire.md)"},
   {"listen-client-urls", K::kUrls, "http://localhost:2379", S::kHonoured, nullptr, "honoured"},
   {"max-snapshots", K::kUint, "5", S::kHonoured, nullptr, "honoured"},

@@ -371,6 +371,11 @@ void KvService::run() {
   std::deque<std::pair<Clock::time_point, uint64_t>> id_marks;
   auto next_mark = Clock::now();
   auto next_status = Clock::now();
+  // etcd's adjustTicks for several members (a lone member campaigns at once, below).
+  const int election_ticks = std::max(2, options_.election_ms / std::max(1, options_.heartbeat_ms));
+  bool tick_advance_pending = options_.initial_election_tick_advance && transport_ != nullptr;
+  const auto tick_advance_until = Clock::now() + std::chrono::seconds(5);
+  if (!options_.initial_election_tick_advance) LOG_INFO("etcdserver", "skipping initial election tick advance (election ticks %d)", election_ticks);
   Inbox in;
   for (;;) {
     {
@@ -390,6 +395,17 @@ void KvService::run() {
       while (now >= next_tick) {
         node_->tick();
         next_tick += tick;
+      }
+      if (tick_advance_pending) {
+        size_t active = 0;
+        for (uint64_t id : node_->raft().voters())
+          if (id != options_.id && transport_->active(id)) ++active;
+        if (active > 1) {
+          LOG_INFO("etcdserver", "%s initialized peer connection; fast-forwarding %d ticks (election ticks %d) with %zu active peer(s)",
+                   id_hex(options_.id).c_str(), election_ticks - 2, election_ticks, active);
+          for (int i = 0; i < election_ticks - 2; ++i) node_->tick();
+        }
+        if (active > 1 || now >= tick_advance_until) tick_advance_pending = false;
       }
       // A background snapshot that finished is reaped (and old files purged) even when idle.
       if (log_ != nullptr) {

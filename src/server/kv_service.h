@@ -73,6 +73,10 @@ struct RaftOptions {
   // a snapshot). etcd's SnapshotCatchUpEntries.
   uint64_t catch_up_entries = 5000;
   bool strict_reconfig_check = true;  // --strict-reconfig-check
+  // --initial-election-tick-advance: once streams to more than one peer are up (within 5 s of
+  // the start), fast-forward election_ticks - 2 ticks, as etcd, so the first election does not
+  // wait a whole election timeout.
+  bool initial_election_tick_advance = true;
 };
 
 // What /v2/stats and /health show; refreshed by the loop after every turn.

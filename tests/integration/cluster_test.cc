@@ -660,3 +660,29 @@ TEST_F(ClusterTest, SnapshotOfAClusterRestoresTheNamedMemberAlone) {
 }
 
 }  // namespace
+
+namespace {
+
+// --initial-election-tick-advance (default true): once its streams to both peers are up, a
+// member of a fresh 3-member cluster fast-forwards its election clock, as etcd; with false it
+// says it skips that and does not.
+TEST_F(ClusterTest, InitialElectionTickAdvanceFastForwardsOncePeersAreUp) {
+  StartCluster(3);
+  const std::string line = "initialized peer connection; fast-forwarding 8 ticks (election ticks 10) with 2 active peer(s)";
+  for (auto& m : nodes_) {
+    const auto deadline = Clock::now() + std::chrono::seconds(6);  // The advance waits at most 5 s.
+    while (m->Log().find(line) == std::string::npos && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_NE(m->Log().find(line), std::string::npos) << m->Log();
+  }
+  nodes_.clear();
+  for (int i = 0; i < 3; ++i) Add("n" + std::to_string(i));
+  for (auto& m : nodes_) m->Spawn(Initial(), "new", "itest", {"--initial-election-tick-advance=false"});
+  for (auto& m : nodes_) ASSERT_TRUE(m->WaitReady()) << m->Log();
+  for (auto& m : nodes_) {
+    EXPECT_NE(m->Log().find("skipping initial election tick advance"), std::string::npos) << m->Log();
+    EXPECT_EQ(m->Log().find("fast-forwarding"), std::string::npos) << m->Log();
+  }
+}
+
+}  // namespace
