@@ -199,8 +199,8 @@ class StreamSession final : public SessionBase {
 
   void deliver_reply(uint64_t seq, HttpResponse& r) override {
     if (seq != seq_ || state_ != State::kHandling) return;
-    std::string out;
-    out.reserve(256 + (r.omit_body ? 0 : r.body.size()));
+    std::string out = write_buffer();
+    out.reserve(256 + r.headers.size() + (r.omit_body ? 0 : r.body.size()));
     append_status_line(out, r.status);
     out += r.headers;
     out += date_header();
@@ -218,6 +218,9 @@ class StreamSession final : public SessionBase {
 
   void deliver_stream_begin(uint64_t seq, HttpResponse& r) override {
     if (seq != seq_ || state_ != State::kHandling) return;
+    // A stream may stay parked for long: it keeps no read buffer while it waits (the bytes a
+    // wake-up reads are taken into a fresh one).
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
     std::string out;
     append_status_line(out, r.status);
     out += r.headers;
@@ -342,7 +345,8 @@ class StreamSession final : public SessionBase {
     req.secure = kTls;
     req.body = std::move(msg.body());
     parser_.reset();
-    if (buffer_.size() == 0) buffer_.shrink_to_fit();
+    // The read buffer is kept for the next request on this connection (a stream releases it
+    // in deliver_stream_begin).
     state_ = State::kHandling;
     ++seq_;
     req.tls_common_names = peer_names_;
@@ -508,6 +512,15 @@ class StreamSession final : public SessionBase {
                             });
   }
 
+  // A string to render the next write into: the last write's buffer, whose capacity is reused,
+  // when no write is in flight; else a new one.
+  std::string write_buffer() {
+    std::string b;
+    if (!writing_) b.swap(out_);
+    b.clear();
+    return b;
+  }
+
   // Queues bytes; one async_write is in flight at a time.
   void send(std::string bytes) {
     if (state_ == State::kClosed) return;
@@ -534,8 +547,11 @@ class StreamSession final : public SessionBase {
       return do_write();
     }
     out_.clear();
-    out_.shrink_to_fit();
-    if (state_ != State::kFinishing) return;
+    // The buffer is reused for the next reply (write_buffer), except by a parked stream.
+    if (state_ != State::kFinishing) {
+      out_.shrink_to_fit();
+      return;
+    }
     if (!keep_alive_) {
       error_code ignored;
       socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -303,10 +303,13 @@ struct Store::Impl {
   void inc(Stat s) const { stats[s].fetch_add(1, std::memory_order_relaxed); }
 
   // etcd's internalCreate.
+  // `found` is the node at `raw_path` when the caller has just looked it up (it then needs no
+  // second walk), or null.
   Result<std::shared_ptr<Event>, Error> internal_create(std::string_view raw_path, bool dir,
                                                         std::string_view value, bool unique,
                                                         bool replace, int64_t expire_time,
-                                                        Action action, int64_t now) {
+                                                        Action action, int64_t now,
+                                                        Node* found = nullptr) {
     const uint64_t cur = current_index, next = current_index + 1;
     std::string path;
     if (unique) {
@@ -323,8 +326,8 @@ struct Store::Impl {
     const size_t slash = path.rfind('/');
     std::string_view dir_path = std::string_view(path).substr(0, slash);
     std::string_view name = std::string_view(path).substr(slash + 1);
-    Node* d = &root;
-    size_t start = 1;
+    Node* d = found != nullptr ? found->parent : &root;
+    size_t start = found != nullptr ? std::string_view::npos : 1;  // Every parent exists.
     while (start <= dir_path.size() && !dir_path.empty()) {
       size_t end = dir_path.find('/', start);
       if (end == std::string_view::npos) end = dir_path.size();
@@ -345,13 +348,27 @@ struct Store::Impl {
     e->node.key = path;
     e->node.modified_index = e->node.created_index = next;
 
-    if (Node* n = d->child(name)) {
+    Node* n = found != nullptr ? found : d->child(name);
+    if (n != nullptr) {
       if (!replace) return Error{ErrorCode::kNodeExist, path, cur};
       if (n->is_dir()) return Error{ErrorCode::kNotFile, path, cur};
       e->prev_node = repr(*n, path, now);
-      (void)remove_node(n, path, false, false, nullptr);
+      if (dir) {
+        (void)remove_node(n, path, false, false, nullptr);
+        n = nullptr;
+      } else {
+        // A file replaced by a file keeps its place in the parent's set: the same result as
+        // removing it and adding a new node (new indexes, value and TTL), without the set's
+        // erase and insert (two descents through a directory that may hold many keys) and
+        // without freeing and allocating the node (a value of the same size is copied over).
+        ttl_heap.remove(n);
+        n->set_value(value);
+        n->created_index = n->modified_index = next;
+        n->expire_time = expire_time;
+        if (expire_time != 0) ttl_heap.push(n);
+      }
     }
-    Node* n = add_child(d, name, dir, value, next, expire_time);
+    if (n == nullptr) n = add_child(d, name, dir, value, next, expire_time);
     if (dir) {
       e->node.dir = true;
     } else {
@@ -425,7 +442,8 @@ Result<EventPtr, Error> Store::set(std::string_view path, bool dir, std::string_
     old_value = (*n)->value();
     value = old_value;
   }
-  auto e = s.internal_create(clean, dir, value, false, true, ttl.expire_time, Action::kSet, now);
+  auto e = s.internal_create(clean, dir, value, false, true, ttl.expire_time, Action::kSet, now,
+                             n.ok() ? *n : nullptr);
   if (!e.ok()) {
     s.inc(kSetsFail);
     return e.error();
