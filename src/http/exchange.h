@@ -53,9 +53,6 @@ class Exchange {
   // Sends one chunk (shared: a watch event is rendered once for all its watchers) and flushes
   // it; `last` ends the body in the same write.
   virtual void stream_write(std::shared_ptr<const std::string> data, bool last) = 0;
-  // Several chunks in one write (the events one applied batch produced for one watch).
-  virtual void stream_write_many(std::vector<std::shared_ptr<const std::string>> chunks,
-                                 bool last) = 0;
   // Ends the chunked body; the connection then serves its next request.
   virtual void stream_end() = 0;
   // `f` runs once, on the session's thread, if the client goes away while a stream is open.
@@ -63,5 +60,18 @@ class Exchange {
 };
 
 using ExchangePtr = std::shared_ptr<Exchange>;
+
+// One stream's share of an applied batch: its chunks in one write; `last` ends the body (with
+// no chunks: only ends it).
+struct StreamDelivery {
+  ExchangePtr ex;
+  std::vector<std::shared_ptr<const std::string>> chunks;
+  bool last = false;
+};
+
+// Delivers them all, in order, handing the I/O thread one task for every run of deliveries
+// whose connections it serves, not one per delivery: a write that wakes 1,000 long polls is
+// one hand-off (session.cc; other Exchange kinds get stream_write/stream_end calls).
+void deliver_streams(std::vector<StreamDelivery> items);
 
 }  // namespace arbor::http

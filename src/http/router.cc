@@ -489,22 +489,22 @@ std::shared_ptr<const std::string> rendered_event(const store::EventPtr& ev) {
 void Router::Impl::flush_watches() {
   std::vector<std::shared_ptr<WatchState>> list;
   list.swap(dirty_watches);
+  std::vector<StreamDelivery> out;
+  out.reserve(list.size());
   for (auto& st : list) {
-    std::vector<std::shared_ptr<const std::string>> lines;
-    bool last = false;
+    StreamDelivery d;
     {
       std::lock_guard<std::mutex> lock(st->mu);
-      lines.swap(st->lines);
-      last = st->last;
+      d.chunks.swap(st->lines);
+      d.last = st->last;
       st->dirty = false;
     }
-    if (last) st->ended = true;
-    if (lines.empty()) {
-      if (last) st->ex->stream_end();
-      continue;
-    }
-    st->ex->stream_write_many(std::move(lines), last);
+    if (d.last) st->ended = true;
+    if (d.chunks.empty() && !d.last) continue;
+    d.ex = st->ex;
+    out.push_back(std::move(d));
   }
+  deliver_streams(std::move(out));
 }
 
 void Router::Impl::serve_watch(const server::Request& r, const ExchangePtr& ex,

@@ -148,10 +148,15 @@ class RequestExchange final : public Exchange {
   void reply(HttpResponse resp) override;
   void stream_begin(HttpResponse head) override;
   void stream_write(std::shared_ptr<const std::string> data, bool last) override;
-  void stream_write_many(std::vector<std::shared_ptr<const std::string>> chunks,
-                         bool last) override;
   void stream_end() override;
   void on_disconnect(std::function<void()> f) override;
+
+  Session& session() const { return *session_; }
+  // On the session's thread: one delivery of deliver_streams.
+  void deliver(StreamDelivery& d) {
+    if (!d.chunks.empty()) return session_->deliver_stream_write(seq_, d.chunks.data(), d.chunks.size(), d.last);
+    if (d.last) session_->deliver_stream_end(seq_);
+  }
 
  private:
   std::shared_ptr<Session> session_;
@@ -661,13 +666,6 @@ void RequestExchange::stream_write(std::shared_ptr<const std::string> data, bool
     s->deliver_stream_write(seq, &d, 1, last);
   });
 }
-void RequestExchange::stream_write_many(std::vector<std::shared_ptr<const std::string>> chunks,
-                                        bool last) {
-  auto s = session_;
-  asio::dispatch(s->executor(), [s, seq = seq_, c = std::move(chunks), last] {
-    s->deliver_stream_write(seq, c.data(), c.size(), last);
-  });
-}
 void RequestExchange::stream_end() {
   auto s = session_;
   asio::dispatch(s->executor(), [s, seq = seq_] { s->deliver_stream_end(seq); });
@@ -680,6 +678,35 @@ void RequestExchange::on_disconnect(std::function<void()> f) {
 }
 
 }  // namespace
+
+void deliver_streams(std::vector<StreamDelivery> items) {
+  size_t i = 0;
+  while (i < items.size()) {
+    auto* first = dynamic_cast<RequestExchange*>(items[i].ex.get());
+    if (first == nullptr) {  // Not a socket's exchange (handler tests).
+      StreamDelivery& d = items[i++];
+      for (size_t k = 0; k < d.chunks.size(); ++k)
+        d.ex->stream_write(std::move(d.chunks[k]), d.last && k + 1 == d.chunks.size());
+      if (d.chunks.empty() && d.last) d.ex->stream_end();
+      continue;
+    }
+    // A run of deliveries on one executor (with one I/O thread: all of them; with strands:
+    // each connection has its own) goes as one task.
+    const asio::any_io_executor exec = first->session().executor();
+    size_t j = i + 1;
+    while (j < items.size()) {
+      auto* next = dynamic_cast<RequestExchange*>(items[j].ex.get());
+      if (next == nullptr || next->session().executor() != exec) break;
+      ++j;
+    }
+    auto run = std::make_shared<std::vector<StreamDelivery>>(std::make_move_iterator(items.begin() + i),
+                                                             std::make_move_iterator(items.begin() + j));
+    asio::post(exec, [run] {
+      for (StreamDelivery& d : *run) static_cast<RequestExchange*>(d.ex.get())->deliver(d);
+    });
+    i = j;
+  }
+}
 
 struct Server::Impl {
   Impl(ServerConfig c, Router& r) : config(std::move(c)), router(r), ioc(config.io_threads) {}
