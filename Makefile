@@ -9,7 +9,7 @@ SHARED   ?= ../shared
 BUILD_PKGS := g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev libboost1.81-dev \
               nlohmann-json3-dev libcpp-httplib-dev libcrypto++-dev libssl-dev \
               libyaml-cpp-dev
-TEST_PKGS  := curl python3 etcd-server etcd-client python3-etcd
+TEST_PKGS  := curl openssl python3 etcd-server etcd-client python3-etcd
 PKGS       := $(BUILD_PKGS) $(TEST_PKGS)
 
 SHELL := /bin/bash
