@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "http/peer_transport.h"
+#include "http/peer_wire.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "raft/reconfigure.h"
@@ -74,10 +75,8 @@ http::TlsSettings tls_settings(const server::TlsConfig& t, const server::Config&
   s.allowed_cn = t.allowed_cn;
   s.allowed_hostname = t.allowed_hostname;
   for (const std::string& u : urls) {
-    std::string host = u.substr(u.find("://") + 3);
-    host = host.substr(0, host.rfind(':'));
-    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    s.hosts.push_back(host);
+    std::string host, port;
+    if (http::split_url_host_port(u, &host, &port)) s.hosts.push_back(host);
   }
   return s;
 }

@@ -72,6 +72,16 @@ bool resolve_url(asio::io_context& ioc, const std::string& url, tcp::endpoint* e
 
 bool is_https(const std::string& url) { return url.rfind("https://", 0) == 0; }
 
+// Before a client handshake with `host`: its certificate is checked for that name or address
+// when `verify` (the context verifies the chain), and a name (not an address) goes out as SNI.
+void prepare_client_tls(asio::ssl::stream<tcp::socket>& s, const std::string& host, bool verify) {
+  error_code ignored;
+  if (verify) s.set_verify_callback(asio::ssl::host_name_verification(host), ignored);
+  error_code addr_ec;
+  (void)asio::ip::make_address(host, addr_ec);
+  if (addr_ec) SSL_set_tlsext_host_name(s.native_handle(), host.c_str());
+}
+
 // One peer connection: TCP, with TLS over it for https:// URLs. Asio's composed operations
 // (async_write, async_read_until) take it as a stream. Shared by the handlers of its pending
 // operations, so a replaced connection lives until they have run.
@@ -106,13 +116,7 @@ class PeerStream {
   template <class Handler>
   void async_handshake(bool client, const std::string& host, bool verify, Handler&& h) {
     if (!tls_) return asio::post(get_executor(), [h = std::forward<Handler>(h)]() mutable { h(error_code()); });
-    if (client) {
-      error_code ignored;
-      if (verify) tls_->set_verify_callback(asio::ssl::host_name_verification(host), ignored);
-      error_code addr_ec;
-      (void)asio::ip::make_address(host, addr_ec);
-      if (addr_ec) SSL_set_tlsext_host_name(tls_->native_handle(), host.c_str());  // SNI: names only.
-    }
+    if (client) prepare_client_tls(*tls_, host, verify);
     tls_->async_handshake(client ? asio::ssl::stream_base::client : asio::ssl::stream_base::server,
                           std::forward<Handler>(h));
   }
@@ -310,6 +314,7 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
     std::vector<asio::const_buffer> bufs;
     bufs.reserve(p->inflight.size());
     for (const std::string& f : p->inflight) bufs.emplace_back(asio::buffer(f));
+    // The handler holds the stream: a reconnect may replace p->stream while this write runs.
     asio::async_write(*p->stream, bufs, [self = shared_from_this(), p, s = p->stream](error_code ec, size_t) {
       if (ec) {
         {
@@ -732,7 +737,7 @@ std::string PeerTransport::fetch_cluster(const std::vector<std::string>& peer_ur
     }
     if (is_https(url)) {
       asio::ssl::stream<tcp::socket> ts(std::move(s), *client_tls);
-      if (verify_server) ts.set_verify_callback(asio::ssl::host_name_verification(host), ec);
+      prepare_client_tls(ts, host, verify_server);
       ts.handshake(asio::ssl::stream_base::client, ec);
       if (ec) {
         last_error = "TLS handshake with " + url + ": " + ec.message();

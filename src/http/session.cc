@@ -3,15 +3,12 @@
 // reads the next request, so pipelined requests are answered in order. While a stream is open
 // the session waits for the socket to become readable, to notice a client that goes away.
 
-#include <sys/socket.h>
-
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <limits>
@@ -573,9 +570,9 @@ class StreamSession final : public SessionBase {
   }
 
   // Watches a parked stream's socket for its client leaving (or sending its next request) with
-  // a small read that stays pending. Asio's reactor tries a read at once only when the socket
-  // may hold bytes: right after the request was read it queues the read with no system call at
-  // all (an async_wait would cost an epoll_ctl, a FIONREAD probe an ioctl, per long-poll event).
+  // a small read that stays pending. Asio tries it at once (one recv that usually finds
+  // nothing) and then queues it on the descriptor already registered with the reactor: no
+  // epoll_ctl as an async_wait costs, and no FIONREAD probe when it completes.
   void wait_readable() {
     if (waiting_readable_) return;
     waiting_readable_ = true;

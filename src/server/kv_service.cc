@@ -95,11 +95,15 @@ std::string KvService::metrics_text() const {
   return log_ != nullptr ? log_->fsync_histogram().render() : std::string();
 }
 
+int KvService::election_ticks() const {
+  return std::max(2, options_.election_ms / std::max(1, options_.heartbeat_ms));
+}
+
 void KvService::start() {
   raft::Config c;
   c.id = options_.id;
   c.heartbeat_tick = 1;
-  c.election_tick = std::max(2, options_.election_ms / std::max(1, options_.heartbeat_ms));
+  c.election_tick = election_ticks();
   c.storage = &storage_;
   c.applied = initial_applied_;
   c.pre_vote = options_.pre_vote;
@@ -372,10 +376,9 @@ void KvService::run() {
   auto next_mark = Clock::now();
   auto next_status = Clock::now();
   // etcd's adjustTicks for several members (a lone member campaigns at once, below).
-  const int election_ticks = std::max(2, options_.election_ms / std::max(1, options_.heartbeat_ms));
   bool tick_advance_pending = options_.initial_election_tick_advance && transport_ != nullptr;
   const auto tick_advance_until = Clock::now() + std::chrono::seconds(5);
-  if (!options_.initial_election_tick_advance) LOG_INFO("etcdserver", "skipping initial election tick advance (election ticks %d)", election_ticks);
+  if (!options_.initial_election_tick_advance) LOG_INFO("etcdserver", "skipping initial election tick advance (election ticks %d)", election_ticks());
   Inbox in;
   for (;;) {
     {
@@ -402,8 +405,8 @@ void KvService::run() {
           if (id != options_.id && transport_->active(id)) ++active;
         if (active > 1) {
           LOG_INFO("etcdserver", "%s initialized peer connection; fast-forwarding %d ticks (election ticks %d) with %zu active peer(s)",
-                   id_hex(options_.id).c_str(), election_ticks - 2, election_ticks, active);
-          for (int i = 0; i < election_ticks - 2; ++i) node_->tick();
+                   id_hex(options_.id).c_str(), election_ticks() - 2, election_ticks(), active);
+          for (int i = 0; i < election_ticks() - 2; ++i) node_->tick();
         }
         if (active > 1 || now >= tick_advance_until) tick_advance_pending = false;
       }

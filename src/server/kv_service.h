@@ -191,6 +191,7 @@ class KvService {
   std::string metrics_text() const;
 
  private:
+  int election_ticks() const;  // --election-timeout in raft ticks (heartbeats), at least 2.
   struct Proposal {
     std::string data;  // encode(Request), or an encoded ConfChange when `conf` is set.
     uint64_t id = 0;   // The waiter's key.

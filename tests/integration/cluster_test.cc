@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "integration/harness.h"
 #include "testutil/free_port.h"
 
 namespace {
@@ -515,15 +516,13 @@ TEST_F(ClusterTest, PeerTlsCarriesStreamsSnapshotsAndJoins) {
   }
   added.Spawn(Initial(), "existing", "itest", PeerTlsFlags(certs, "peer"));
   ASSERT_TRUE(added.WaitReady()) << added.Log();
-  EXPECT_TRUE([&] {
-    const auto deadline = Clock::now() + std::chrono::seconds(10);
-    while (Clock::now() < deadline) {
-      auto r = added.Get("/v2/keys/k0");
-      if (r && r->body.find("\"value\":\"0\"") != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }()) << added.Log();
+  EXPECT_TRUE(arbor::testing::WaitFor(
+      [&] {
+        auto r = added.Get("/v2/keys/k0");
+        return r && r->body.find("\"value\":\"0\"") != std::string::npos;
+      },
+      std::chrono::seconds(10)))
+      << added.Log();
   ExpectAllAcked(added);
   EXPECT_NE(lead->Log().find("sending snapshot"), std::string::npos) << "caught up without a snapshot?";
   EXPECT_NE(lead->Log().find("snapshot to"), std::string::npos);
@@ -588,15 +587,9 @@ TEST_F(ClusterTest, PeerTlsRefusesForeignAndRevokedCertificates) {
   }
   std::vector<std::string> flags = PeerTlsFlags(certs, "revoked");
   revoked.Spawn(Initial(), "existing", "itest", flags);
-  const bool refused = [&] {
-    const auto deadline = Clock::now() + std::chrono::seconds(10);
-    while (Clock::now() < deadline) {
-      if (lead->Log().find("revoked") != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }();
-  EXPECT_TRUE(refused) << lead->Log();
+  EXPECT_TRUE(arbor::testing::WaitFor([&] { return lead->Log().find("revoked") != std::string::npos; },
+                                      std::chrono::seconds(10)))
+      << lead->Log();
 }
 
 TEST_F(ClusterTest, PeerAutoTlsFormsAClusterOfSelfSignedMembers) {
@@ -670,10 +663,10 @@ TEST_F(ClusterTest, InitialElectionTickAdvanceFastForwardsOncePeersAreUp) {
   StartCluster(3);
   const std::string line = "initialized peer connection; fast-forwarding 8 ticks (election ticks 10) with 2 active peer(s)";
   for (auto& m : nodes_) {
-    const auto deadline = Clock::now() + std::chrono::seconds(6);  // The advance waits at most 5 s.
-    while (m->Log().find(line) == std::string::npos && Clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    EXPECT_NE(m->Log().find(line), std::string::npos) << m->Log();
+    // The advance waits at most 5 s for the streams.
+    EXPECT_TRUE(arbor::testing::WaitFor([&] { return m->Log().find(line) != std::string::npos; },
+                                        std::chrono::seconds(6)))
+        << m->Log();
   }
   nodes_.clear();
   for (int i = 0; i < 3; ++i) Add("n" + std::to_string(i));
