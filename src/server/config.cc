@@ -470,18 +470,9 @@ bool yaml_to_string(const YAML::Node& n, std::string* out) {
   return false;
 }
 
-// embed.ConfigFromFile: the YAML keys are the flags' names, TLS under *-transport-security.
-std::string apply_config_file(const std::string& path, Values* vals) {
-  YAML::Node root;
-  try {
-    std::ifstream in(path);
-    if (!in) return "open " + path + ": no such file or directory";
-    root = YAML::Load(in);
-  } catch (const YAML::Exception& e) {
-    return "error converting YAML to JSON: yaml: " + std::string(e.what());
-  }
-  if (root.IsNull()) return "";
-  if (!root.IsMap()) return "error unmarshaling JSON: the configuration file is not a YAML mapping";
+// The top-level mapping of a config file: the YAML keys are the flags' names, TLS under
+// *-transport-security.
+std::string apply_config_map(const YAML::Node& root, const std::string& path, Values* vals) {
   static const std::map<std::string, std::string> kClientTls = {
       {"cert-file", "cert-file"}, {"key-file", "key-file"}, {"client-cert-auth", "client-cert-auth"},
       {"trusted-ca-file", "trusted-ca-file"}, {"auto-tls", "auto-tls"}};
@@ -511,14 +502,23 @@ std::string apply_config_file(const std::string& path, Values* vals) {
     vals->set.insert(flag);
     return "";
   };
+  // ghodss/yaml turns the document into JSON, whose object keys are strings: a mapping or a
+  // sequence used as a key (YAML's `? ...`) cannot be converted.
+  auto key_of = [](const YAML::Node& k, std::string* out) -> std::string {
+    if (k.IsScalar()) return *out = k.Scalar(), "";
+    return "error converting YAML to JSON: yaml: the mapping key at line " + std::to_string(k.Mark().line + 1) +
+           " is not a string";
+  };
   for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
+    std::string key;
+    if (std::string err = key_of(kv.first, &key); !err.empty()) return err;
     if (key == "client-transport-security" || key == "peer-transport-security") {
       if (kv.second.IsNull()) continue;
       if (!kv.second.IsMap()) return "error unmarshaling JSON: " + quote(key) + " is not a mapping";
       const auto& table = key[0] == 'c' ? kClientTls : kPeerTls;
       for (const auto& t : kv.second) {
-        const std::string sub = t.first.as<std::string>();
+        std::string sub;
+        if (std::string err = key_of(t.first, &sub); !err.empty()) return err;
         auto it = table.find(sub);
         if (it == table.end()) {
           vals->logs.push_back({'W', "etcdmain", "unknown key " + quote(key + "." + sub) + " in " + path + " ignored"});
@@ -531,6 +531,20 @@ std::string apply_config_file(const std::string& path, Values* vals) {
     if (std::string err = set_key(key, key, kv.second); !err.empty()) return err;
   }
   return "";
+}
+
+// embed.ConfigFromFile.
+std::string apply_config_file(const std::string& path, Values* vals) {
+  try {
+    std::ifstream in(path);
+    if (!in) return "open " + path + ": no such file or directory";
+    const YAML::Node root = YAML::Load(in);
+    if (root.IsNull()) return "";
+    if (!root.IsMap()) return "error unmarshaling JSON: the configuration file is not a YAML mapping";
+    return apply_config_map(root, path, vals);
+  } catch (const YAML::Exception& e) {  // Unparsable, or a node yaml-cpp cannot convert.
+    return "error converting YAML to JSON: yaml: " + std::string(e.what());
+  }
 }
 
 std::string get(const Values& v, const std::string& name) {

@@ -225,6 +225,21 @@ TEST_F(ConfigTest, BrokenConfigFileRefuses) {
   EXPECT_EQ(Parse({"--config-file", "/nonexistent/arbor.yml"}).exit_code, 1);
 }
 
+// Found by config_fuzz: a YAML mapping key that is itself a mapping or a sequence (`? ...`
+// complex keys) is refused with a reason, at the top level and under *-transport-security,
+// rather than escaping as an exception.
+TEST_F(ConfigTest, NonScalarYamlKeysRefuse) {
+  for (const char* yaml : {"? {a: 1}\n: x\n", "? [a, b]\n: x\n",
+                           "client-transport-security:\n  ? [cert-file]\n  : /x\n",
+                           "peer-transport-security:\n  ? {k: v}\n  : true\n"}) {
+    ParseResult r;
+    ASSERT_NO_THROW(r = Parse({"--config-file", ConfigFile(yaml)})) << yaml;
+    EXPECT_EQ(r.exit_code, 1) << yaml;
+    EXPECT_FALSE(r.run) << yaml;
+    EXPECT_TRUE(Logged(r, 'E', "not a string")) << yaml;
+  }
+}
+
 TEST_F(ConfigTest, IgnoredFlagsWarnOnce) {
   ParseResult r = Parse({"--quota-backend-bytes=8589934592", "--auth-token", "jwt", "--debug", "--force-new-cluster",
                          "--experimental-initial-corrupt-check", "--enable-pprof"});
