@@ -15,6 +15,13 @@ StepResult Node::propose(std::string data) {
   return raft_.step(std::move(m));
 }
 
+StepResult Node::propose_batch(std::vector<std::string> data) {
+  Message m{.type = MessageType::kProp, .from = raft_.id()};
+  m.entries.reserve(data.size());
+  for (std::string& d : data) m.entries.push_back(Entry{.data = std::move(d)});
+  return raft_.step(std::move(m));
+}
+
 StepResult Node::propose_conf_change(const ConfChange& cc) {
   Message m{.type = MessageType::kProp, .from = raft_.id()};
   m.entries.push_back(Entry{.type = EntryType::kConfChange, .data = encode(cc)});

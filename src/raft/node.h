@@ -49,6 +49,9 @@ class Node {
   // Proposes a command. kProposalDropped when no leader is known, a transfer is under way, or
   // the uncommitted budget is exhausted; the caller retries or fails the request.
   [[nodiscard]] StepResult propose(std::string data);
+  // Proposes several commands, in order, in one step: one append and one message per follower
+  // for all of them. Accepted or dropped as a whole, for the reasons above.
+  [[nodiscard]] StepResult propose_batch(std::vector<std::string> data);
   // Proposes a membership change; once committed, the driver calls apply_conf_change.
   [[nodiscard]] StepResult propose_conf_change(const ConfChange& cc);
   // Handles a message from a peer. kLocalMessage for local-only types; kUnknownPeer for a

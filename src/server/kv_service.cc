@@ -427,16 +427,8 @@ void KvService::run() {
     }
     for (uint64_t id : in.unreachable) node_->report_unreachable(id);
     for (auto [id, ok] : in.snapshot_reports) node_->report_snapshot(id, ok);
-    if (node_->raft().lead() != raft::kNone && !no_leader_.empty()) {
-      std::deque<Proposal> held;
-      held.swap(no_leader_);
-      for (Proposal& p : held) {
-        if (waiter_.contains(p.id)) propose(p, now);
-      }
-    }
-    for (Proposal& p : in.proposals) {
-      propose(p, now);
-    }
+    if (node_->raft().lead() != raft::kNone && !no_leader_.empty()) propose_held(now);
+    propose_all(in.proposals, now);
     // Re-ask for read points that were dropped (no leader then, or a lost ReadIndex round).
     for (PendingRead& r : reads_) {
       if (r.index == 0 && node_->raft().lead() != raft::kNone &&
@@ -505,22 +497,52 @@ void KvService::drain_ready(Clock::time_point now) {
     raft::Ready rd = node_->ready();
     handle_ready(rd);
     // A leader just became known: the proposals held for it go now, not a tick later.
-    if (!no_leader_.empty() && node_->raft().lead() != raft::kNone) {
-      std::deque<Proposal> held;
-      held.swap(no_leader_);
-      for (Proposal& p : held) {
-        if (waiter_.contains(p.id)) propose(p, now);
-      }
-    }
+    if (!no_leader_.empty() && node_->raft().lead() != raft::kNone) propose_held(now);
   }
 }
 
-void KvService::propose(Proposal& p, Clock::time_point now) {
-  if (p.timeout_ms > 0) {
-    short_deadlines_.emplace_back(now + std::chrono::milliseconds(p.timeout_ms), p.id);
-    p.timeout_ms = 0;
+void KvService::propose_held(Clock::time_point now) {
+  std::deque<Proposal> held;
+  held.swap(no_leader_);
+  std::erase_if(held, [this](const Proposal& p) { return !waiter_.contains(p.id); });
+  propose_all(held, now);
+}
+
+// The writes of a turn go to Raft as one batch (one append, one MsgApp per follower for all of
+// them, node.h); a read or a membership change between them keeps its place in the order.
+void KvService::propose_all(std::deque<Proposal>& ps, Clock::time_point now) {
+  std::vector<Proposal*> writes;
+  auto flush = [&] {
+    if (writes.empty()) return;
+    std::vector<std::string> data;
+    data.reserve(writes.size());
+    for (const Proposal* w : writes) data.push_back(w->data);
+    // Dropped: no leader yet, or a leadership transfer under way. Held until a leader is
+    // known; the requests time out if none appears.
+    if (!node_->propose_batch(std::move(data)).ok()) {
+      for (Proposal* w : writes) no_leader_.push_back(std::move(*w));
+    }
+    writes.clear();
+  };
+  for (Proposal& p : ps) {
+    if (p.timeout_ms > 0) {
+      short_deadlines_.emplace_back(now + std::chrono::milliseconds(p.timeout_ms), p.id);
+      p.timeout_ms = 0;
+    }
+    if (removed_) {
+      fail(p.id, "etcdserver: the member has been permanently removed from the cluster");
+    } else if (p.read || p.conf) {
+      flush();
+      propose(p, now);
+    } else {
+      writes.push_back(&p);
+    }
   }
-  if (removed_) return fail(p.id, "etcdserver: the member has been permanently removed from the cluster");
+  flush();
+}
+
+// A quorum read or a membership change (writes go in batches, propose_all).
+void KvService::propose(Proposal& p, Clock::time_point now) {
   if (p.read) {
     PendingRead r;
     r.issued = now;
@@ -530,17 +552,10 @@ void KvService::propose(Proposal& p, Clock::time_point now) {
     reads_.push_back(std::move(r));
     return;
   }
-  raft::StepResult res = raft::StepError::kProposalDropped;
-  if (p.conf) {
-    auto cc = raft::decode_conf_change(p.data);
-    CHECK(cc.ok(), "kv: undecodable conf change proposal");
-    res = node_->propose_conf_change(*cc);
-  } else {
-    res = node_->propose(p.data);
-  }
-  // Dropped: no leader yet, or a leadership transfer under way. Held until a leader is known;
-  // the request times out if none appears.
-  if (!res.ok()) no_leader_.push_back(std::move(p));
+  auto cc = raft::decode_conf_change(p.data);
+  CHECK(cc.ok(), "kv: undecodable conf change proposal");
+  // Dropped: held as a write is (propose_all).
+  if (!node_->propose_conf_change(*cc).ok()) no_leader_.push_back(std::move(p));
 }
 
 void KvService::handle_ready(raft::Ready& rd) {

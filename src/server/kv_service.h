@@ -219,6 +219,8 @@ class KvService {
   void post(std::function<void()> task);
   void fail(uint64_t id, std::string message);
   void run();
+  void propose_all(std::deque<Proposal>& ps, std::chrono::steady_clock::time_point now);
+  void propose_held(std::chrono::steady_clock::time_point now);
   void propose(Proposal& p, std::chrono::steady_clock::time_point now);
   void drain_ready(std::chrono::steady_clock::time_point now);
   void handle_ready(raft::Ready& rd);

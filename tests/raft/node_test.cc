@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "raft/codec.h"
 #include "raft_fixture.h"
 
@@ -83,6 +85,37 @@ TEST_F(NodeTest, MessagesThatDependOnNewStateShareTheReadyThatPersistsIt) {
   ASSERT_EQ(frd.messages.size(), 1u);
   EXPECT_EQ(frd.messages[0].type, MessageType::kAppResp);
   EXPECT_TRUE(frd.must_sync);
+}
+
+// The driver proposes everything queued in one turn as one batch: one append and one MsgApp
+// per follower carrying all of it, instead of one per proposal (what a follower then acknowledges
+// and the leader answers with a commit update, per proposal).
+TEST_F(NodeTest, ABatchOfProposalsIsOneAppendPerFollower) {
+  Node& n = Start(1, {1, 2, 3});
+  n.campaign();
+  Drive();
+  ASSERT_TRUE(n.step(M(MessageType::kVoteResp, 2, 1, 1)).ok());
+  Ready rd = Drive();
+  ASSERT_EQ(n.raft().state(), StateType::kLeader);
+  ASSERT_EQ(rd.entries.size(), 1u);  // The leader's empty entry at index 1.
+  for (uint64_t f : {2, 3}) {        // Both followers match it: replicate state.
+    Message resp = M(MessageType::kAppResp, f, 1, 1);
+    resp.index = 1;
+    ASSERT_TRUE(n.step(resp).ok());
+  }
+  Drive();
+  ASSERT_TRUE(n.propose_batch({"a", "b", "c"}).ok());
+  rd = Drive();
+  EXPECT_EQ(rd.entries, (std::vector<Entry>{E(2, 1, "a"), E(3, 1, "b"), E(4, 1, "c")}));
+  std::map<uint64_t, int> apps;
+  for (const Message& m : rd.messages) {
+    if (m.type != MessageType::kApp) continue;
+    ++apps[m.to];
+    EXPECT_EQ(m.entries, rd.entries) << "to " << m.to;
+  }
+  EXPECT_EQ(apps, (std::map<uint64_t, int>{{2, 1}, {3, 1}}));
+  // Dropped as a whole, like a single proposal, when there is nothing to propose.
+  EXPECT_EQ(n.propose_batch({}).error(), StepError::kProposalDropped);
 }
 
 // Checklist (node API): TestNodeStep / TestRawNodeStep / TestIsLocalMsg.
