@@ -69,10 +69,6 @@ struct Node : NodeHook {
   bool is_dir() const { return children != nullptr; }
   bool is_permanent() const { return expire_time == 0; }
   bool is_hidden() const { return name_len_ > 0 && data_[0] == '_'; }
-  Node* child(std::string_view n) const {
-    auto it = children->find(n);
-    return it == children->end() ? nullptr : const_cast<Node*>(&*it);
-  }
 
   Node* parent = nullptr;             // Not owned; null for the root.
   std::unique_ptr<ChildSet> children; // Non-null exactly when this is a directory.

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/child_index.h"
 #include "store/event_history.h"
 #include "store/key_path.h"
 #include "store/node.h"
@@ -153,9 +154,13 @@ struct Store::Impl {
     n->created_index = n->modified_index = index;
     n->expire_time = expire_time;
     parent->children->insert_unique(*n);
+    children_index.insert(n);
     if (expire_time != 0) ttl_heap.push(n);
     return n;
   }
+
+  // The child of directory `d` named `name`, or nullptr.
+  Node* child(const Node* d, std::string_view name) const { return children_index.find(d, name); }
 
   static bool read_only(std::string_view clean) {
     return clean == "/" || clean == "/0" || clean == "/1";
@@ -172,7 +177,7 @@ struct Store::Impl {
       if (!cur->is_dir()) {
         return Error{ErrorCode::kNotDir, std::string(clean.substr(0, start - 1)), current_index};
       }
-      Node* next = cur->child(clean.substr(start, end - start));
+      Node* next = child(cur, clean.substr(start, end - start));
       if (next == nullptr) {
         return Error{ErrorCode::kKeyNotFound, std::string(clean.substr(0, end)), current_index};
       }
@@ -265,6 +270,7 @@ struct Store::Impl {
       const size_t len = f.path_len;
       stack.pop_back();
       ttl_heap.remove(cur);
+      children_index.erase(cur);
       if (tell) {
         path_for(cur, len, n, path, cur_path);
         hub.notify_watchers(*e, cur_path, /*deleted=*/true);
@@ -332,7 +338,7 @@ struct Store::Impl {
       size_t end = dir_path.find('/', start);
       if (end == std::string_view::npos) end = dir_path.size();
       std::string_view comp = dir_path.substr(start, end - start);
-      Node* c = d->child(comp);
+      Node* c = child(d, comp);
       if (c == nullptr) {
         c = add_child(d, comp, /*dir=*/true, {}, next, 0);
       } else if (!c->is_dir()) {
@@ -348,7 +354,7 @@ struct Store::Impl {
     e->node.key = path;
     e->node.modified_index = e->node.created_index = next;
 
-    Node* n = found != nullptr ? found : d->child(name);
+    Node* n = found != nullptr ? found : child(d, name);
     if (n != nullptr) {
       if (!replace) return Error{ErrorCode::kNodeExist, path, cur};
       if (n->is_dir()) return Error{ErrorCode::kNotFile, path, cur};
@@ -397,6 +403,7 @@ struct Store::Impl {
   }
 
   Node root;
+  ChildIndex children_index;  // Every node but the root, by (parent, name).
   uint64_t current_index = 0;
   TtlHeap ttl_heap;
   EventHistory history;
@@ -926,6 +933,7 @@ Result<std::unique_ptr<Store>, util::Status> Store::recover(util::ByteSource& sr
   auto store = std::make_unique<Store>();
   Impl& s = *store->impl_;
   s.root.children->clear_and_dispose([](Node* c) { destroy_subtree(c); });
+  s.children_index.clear();
   s.current_index = r.varint();
   for (size_t i = 0; i < kNumStats; ++i) s.stats[i] = r.varint();
 
@@ -966,6 +974,7 @@ Result<std::unique_ptr<Store>, util::Status> Store::recover(util::ByteSource& sr
       r.fail("duplicate node name");
       break;
     }
+    s.children_index.insert(n);
     const uint8_t flags = read_node_header(n);
     if (n->expire_time != 0) s.ttl_heap.push(n);
     if (flags & kNodeDir) {
@@ -977,7 +986,7 @@ Result<std::unique_ptr<Store>, util::Status> Store::recover(util::ByteSource& sr
     }
   }
   for (const char* ns : {"0", "1"}) {
-    Node* n = s.root.child(ns);
+    Node* n = s.child(&s.root, ns);
     if (r.ok() && (n == nullptr || !n->is_dir())) r.fail("namespace missing");
   }
 
