@@ -494,8 +494,18 @@ void Network::random_step(const FaultOptions& f) {
     return;
   }
   if (!live.empty() && chance(f.propose_pct)) {
-    (void)propose(pick(live), "v" + std::to_string(step_));
-    ++counts_.proposals;
+    // A third of the proposals are batches of 2-3 writes, as the server's loop proposes a turn.
+    if (chance(33)) {
+      const int n = 2 + static_cast<int>(rng_() % 2);
+      std::vector<std::string> batch;
+      for (int i = 0; i < n; ++i) batch.push_back("v" + std::to_string(step_) + "." + std::to_string(i));
+      (void)node(pick(live)).propose_batch(std::move(batch));
+      process_readies();
+      counts_.proposals += n;
+    } else {
+      (void)propose(pick(live), "v" + std::to_string(step_));
+      ++counts_.proposals;
+    }
     return;
   }
   if (chance(f.membership_pct)) {
