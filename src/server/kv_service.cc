@@ -509,10 +509,15 @@ void KvService::propose_held(Clock::time_point now) {
 }
 
 // The writes of a turn go to Raft as one batch (one append, one MsgApp per follower for all of
-// them, node.h); a read or a membership change between them keeps its place in the order.
+// them, node.h); a read or a membership change between them keeps its place in the order. A
+// batch stops at kMaxProposalBatchBytes, so that a follower forwarding a turn of large values
+// stays far below the peer wire's 1 GiB frame limit.
 void KvService::propose_all(std::deque<Proposal>& ps, Clock::time_point now) {
+  constexpr size_t kMaxProposalBatchBytes = 8 << 20;
   std::vector<Proposal*> writes;
+  size_t bytes = 0;
   auto flush = [&] {
+    bytes = 0;
     if (writes.empty()) return;
     std::vector<std::string> data;
     data.reserve(writes.size());
@@ -535,6 +540,8 @@ void KvService::propose_all(std::deque<Proposal>& ps, Clock::time_point now) {
       flush();
       propose(p, now);
     } else {
+      if (!writes.empty() && bytes + p.data.size() > kMaxProposalBatchBytes) flush();
+      bytes += p.data.size();
       writes.push_back(&p);
     }
   }
