@@ -10,9 +10,9 @@ Node::Node(const Config& config)
 void Node::campaign() { (void)raft_.step(Message{.type = MessageType::kHup, .from = raft_.id()}); }
 
 StepResult Node::propose(std::string data) {
-  Message m{.type = MessageType::kProp, .from = raft_.id()};
-  m.entries.push_back(Entry{.data = std::move(data)});
-  return raft_.step(std::move(m));
+  std::vector<std::string> one;
+  one.push_back(std::move(data));
+  return propose_batch(std::move(one));
 }
 
 StepResult Node::propose_batch(std::vector<std::string> data) {

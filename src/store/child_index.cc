@@ -52,7 +52,7 @@ void ChildIndex::erase(const Node* n) {
   const uint64_t h = hash(n->parent, n->name());
   const size_t mask = slots_.size() - 1;
   for (size_t i = h & mask; slots_[i] != 0; i = (i + 1) & mask) {
-    if (node_of(slots_[i]) == n && slots_[i] != kDeleted) {
+    if (node_of(slots_[i]) == n) {  // Never kDeleted: no node lives at address 1.
       // A slot followed by an empty one ends no probe run: it can be emptied outright.
       if (slots_[(i + 1) & mask] == 0) {
         slots_[i] = 0;

@@ -153,10 +153,17 @@ struct Store::Impl {
     if (dir) n->children = std::make_unique<ChildSet>();
     n->created_index = n->modified_index = index;
     n->expire_time = expire_time;
-    parent->children->insert_unique(*n);
-    children_index.insert(n);
+    (void)link_child(parent, n);  // A new name: the caller looked it up.
     if (expire_time != 0) ttl_heap.push(n);
     return n;
+  }
+
+  // Puts `n` (parent and name set) under its parent: in the parent's ChildSet and in the child
+  // index, which must hold the same nodes. False (nothing changed) when the name is taken.
+  bool link_child(Node* parent, Node* n) {
+    if (!parent->children->insert_unique(*n).second) return false;
+    children_index.insert(n);
+    return true;
   }
 
   // The child of directory `d` named `name`, or nullptr.
@@ -969,12 +976,11 @@ Result<std::unique_ptr<Store>, util::Status> Store::recover(util::ByteSource& sr
     auto* n = new Node();
     n->assign(name, {});
     n->parent = parent;
-    if (!parent->children->insert_unique(*n).second) {
+    if (!s.link_child(parent, n)) {
       delete n;
       r.fail("duplicate node name");
       break;
     }
-    s.children_index.insert(n);
     const uint8_t flags = read_node_header(n);
     if (n->expire_time != 0) s.ttl_heap.push(n);
     if (flags & kNodeDir) {
