@@ -1,6 +1,7 @@
 // Connections: one Session per socket on its own strand. A session reads one request with Beast's
 // parser, hands it to the Router, writes the reply (or a chunked stream for watches) and then
-// reads the next request, so pipelined requests are answered in order. While a stream is open
+// reads the next request, so pipelined requests are answered in order. A reply made on another
+// thread (a write's, on the apply loop) is written to the socket by that thread (direct_reply). While a stream is open
 // the session waits for the socket to become readable, to notice a client that goes away.
 
 #include <array>
@@ -14,10 +15,13 @@
 #include <limits>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <sys/socket.h>
 
 #include "http/exchange.h"
 #include "http/form.h"
@@ -96,6 +100,26 @@ void append_status_line(std::string& out, int status) {
   out += "\r\n";
 }
 
+// A whole reply: status line, the handler's headers, Date, Content-Length and the body.
+void render_reply(std::string& out, const HttpResponse& r, bool keep_alive, bool head) {
+  out.reserve(256 + r.headers.size() + (r.omit_body ? 0 : r.body.size()));
+  append_status_line(out, r.status);
+  out += r.headers;
+  out += date_header();
+  if (r.status != 204 && r.status != 304) {
+    out += "Content-Length: ";
+    out += std::to_string(r.body.size());
+    out += "\r\n";
+  }
+  if (!keep_alive) out += "Connection: close\r\n";
+  out += "\r\n";
+  if (!r.omit_body && !head) out += r.body;
+}
+
+// Set on the threads that run the I/O context: a reply made there is written by the session
+// itself; one made on another thread (the apply loop) may be written straight to the socket.
+thread_local bool t_io_thread = false;
+
 // Go's plain answer to a request it could not parse.
 std::string bad_request_text(int status) {
   std::string msg = std::to_string(status) + " " + reason_phrase(status);
@@ -128,6 +152,9 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
   virtual ~SessionBase() = default;
   virtual asio::any_io_executor executor() = 0;
   virtual void deliver_reply(uint64_t seq, HttpResponse& r) = 0;
+  // Off the I/O thread: writes the reply to `seq` on the socket at once, when the session can
+  // take it that way (plain TCP, still handling `seq`). False: deliver it through the executor.
+  virtual bool direct_reply(uint64_t seq, const HttpResponse& r) = 0;
   virtual void deliver_stream_begin(uint64_t seq, HttpResponse& r) = 0;
   virtual void deliver_stream_write(uint64_t seq, const std::shared_ptr<const std::string>* chunks,
                                     size_t n, bool last) = 0;
@@ -202,20 +229,47 @@ class StreamSession final : public SessionBase {
   void deliver_reply(uint64_t seq, HttpResponse& r) override {
     if (seq != seq_ || state_ != State::kHandling) return;
     std::string out = write_buffer();
-    out.reserve(256 + r.headers.size() + (r.omit_body ? 0 : r.body.size()));
-    append_status_line(out, r.status);
-    out += r.headers;
-    out += date_header();
-    if (r.status != 204 && r.status != 304) {
-      out += "Content-Length: ";
-      out += std::to_string(r.body.size());
-      out += "\r\n";
-    }
-    if (!keep_alive_) out += "Connection: close\r\n";
-    out += "\r\n";
-    if (!r.omit_body && !head_) out += r.body;
+    render_reply(out, r, keep_alive_, head_);
     state_ = State::kFinishing;
     send(std::move(out));
+  }
+
+  // A write's reply leaves from the apply loop's thread with one send(), instead of waking the
+  // I/O thread to write it: the client has it one thread hand-off sooner, and the sends of a
+  // batch of replies no longer queue behind the I/O thread's reads and parsing (PUT c64 +16%).
+  // The I/O thread is told afterwards (finish_direct) and reads the next request as after any
+  // reply. While a request is being handled no read or write is pending on the socket, and
+  // direct_mu_ keeps close() from closing the descriptor under the send.
+  bool direct_reply(uint64_t seq, const HttpResponse& r) override {
+    if constexpr (kTls) {
+      return false;
+    } else {
+      thread_local std::string out;
+      size_t sent = 0;
+      int err = 0;
+      {
+        std::lock_guard<std::mutex> lock(direct_mu_);
+        if (direct_seq_ != seq) return false;
+        direct_seq_ = 0;
+        // keep_alive_ and head_ were set before direct_seq_ (under direct_mu_), and stay put
+        // until finish_direct runs.
+        out.clear();
+        render_reply(out, r, keep_alive_, head_);
+        const ssize_t n = ::send(stream_.native_handle(), out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n >= 0) sent = static_cast<size_t>(n);
+        else err = errno;
+      }
+      // What the socket could not take now (a slow client, a large reply) the I/O thread writes.
+      std::string rest;
+      if (sent < out.size() && (err == 0 || err == EAGAIN || err == EWOULDBLOCK)) {
+        rest.assign(out, sent);
+        err = 0;
+      }
+      asio::post(stream_.get_executor(), [self = self(), seq, err, rest = std::move(rest)]() mutable {
+        self->finish_direct(seq, err, std::move(rest));
+      });
+      return true;
+    }
   }
 
   void deliver_stream_begin(uint64_t seq, HttpResponse& r) override {
@@ -351,6 +405,10 @@ class StreamSession final : public SessionBase {
     // in deliver_stream_begin).
     state_ = State::kHandling;
     ++seq_;
+    if constexpr (!kTls) {
+      std::lock_guard<std::mutex> lock(direct_mu_);
+      direct_seq_ = seq_;
+    }
     req.tls_common_names = peer_names_;
     router_.handle(std::move(req), std::make_shared<RequestExchange>(shared_from_this(), seq_));
   }
@@ -554,6 +612,20 @@ class StreamSession final : public SessionBase {
       out_.shrink_to_fit();
       return;
     }
+    after_reply();
+  }
+
+  // On the I/O thread, after direct_reply wrote the reply to `seq` (all of it, or all but `rest`).
+  void finish_direct(uint64_t seq, int err, std::string rest) {
+    if (seq != seq_ || state_ != State::kHandling) return;
+    if (err != 0) return close();
+    state_ = State::kFinishing;
+    if (!rest.empty()) return send(std::move(rest));
+    after_reply();
+  }
+
+  // The reply is out: close, or read the next request.
+  void after_reply() {
     if (!keep_alive_) {
       error_code ignored;
       socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -599,6 +671,8 @@ class StreamSession final : public SessionBase {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
     error_code ignored;
+    std::lock_guard<std::mutex> lock(direct_mu_);
+    direct_seq_ = 0;
     socket().close(ignored);
     timer_.cancel();
     if (auto f = std::move(on_disconnect_)) {
@@ -643,9 +717,12 @@ class StreamSession final : public SessionBase {
   std::string out_;       // Bytes of the write in flight.
   std::string pending_;   // Bytes queued behind it.
   std::function<void()> on_disconnect_;
+  std::mutex direct_mu_;
+  uint64_t direct_seq_ = 0;  // The request direct_reply may answer (0: none); under direct_mu_.
 };
 
 void RequestExchange::reply(HttpResponse resp) {
+  if (!t_io_thread && session_->direct_reply(seq_, resp)) return;
   auto s = session_;
   asio::dispatch(s->executor(), [s, seq = seq_, r = std::move(resp)]() mutable {
     s->deliver_reply(seq, r);
@@ -793,7 +870,13 @@ util::Status Server::start() {
 
 void Server::run() {
   std::vector<std::thread> extra;
-  for (int i = 1; i < impl_->config.io_threads; ++i) extra.emplace_back([this] { impl_->ioc.run(); });
+  for (int i = 1; i < impl_->config.io_threads; ++i) {
+    extra.emplace_back([this] {
+      t_io_thread = true;
+      impl_->ioc.run();
+    });
+  }
+  t_io_thread = true;
   impl_->ioc.run();
   for (auto& t : extra) t.join();
 }

@@ -251,3 +251,68 @@ TEST_F(ServerTest, WebUiIsServedFromTheBinary) {
 }
 
 }  // namespace
+
+// Replies to writes leave from the apply loop's thread (direct_reply in session.cc); the
+// connection must still answer pipelined requests in order, keep reading after each reply, and
+// close after a reply to "Connection: close".
+TEST_F(ServerTest, PipelinedWritesAreAnsweredInOrderOnOneConnection) {
+  arbor::testing::RawConn c(port_);
+  ASSERT_TRUE(c.ok());
+  std::string reqs;
+  for (int i = 0; i < 3; ++i) {
+    const std::string body = "value=v" + std::to_string(i);
+    reqs += "PUT /v2/keys/p HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+  reqs += "GET /v2/keys/p HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_TRUE(c.send(reqs));
+  const std::string replies = c.read(std::chrono::seconds(5), nullptr, "\"value\":\"v2\",\"modifiedIndex\":6,\"createdIndex\":4}}\n");
+  const size_t r1 = replies.find("HTTP/1.1 201 Created");
+  const size_t r2 = replies.find("HTTP/1.1 200 OK", r1);
+  const size_t r3 = replies.find("HTTP/1.1 200 OK", r2 + 1);
+  const size_t r4 = replies.find("HTTP/1.1 200 OK", r3 + 1);
+  ASSERT_NE(r4, std::string::npos) << replies;
+  EXPECT_NE(replies.find("{\"action\":\"set\",\"node\":{\"key\":\"/p\",\"value\":\"v0\",\"modifiedIndex\":4,\"createdIndex\":4}}\n"), std::string::npos);
+  EXPECT_LT(replies.find("\"value\":\"v1\",\"modifiedIndex\":5"), r3);
+  EXPECT_GT(replies.find("{\"action\":\"get\",\"node\":{\"key\":\"/p\",\"value\":\"v2\""), r4);
+  // The same connection takes a write asking to close: its reply says so, then EOF.
+  ASSERT_TRUE(c.send("PUT /v2/keys/q HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                     "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n\r\nvalue=z"));
+  bool closed = false;
+  const std::string last = c.read(std::chrono::seconds(5), &closed);
+  EXPECT_EQ(last.substr(0, last.find("\r\n")), "HTTP/1.1 201 Created");
+  EXPECT_NE(last.find("Connection: close\r\n"), std::string::npos);
+  EXPECT_TRUE(closed);
+}
+
+// A reply larger than the socket can take at once (the send buffer grows to 4 MiB at most): the
+// part the apply loop's send() could not write is finished by the I/O thread, whole and in order.
+TEST(ServerReplyTest, AWriteReplyLargerThanTheSocketBufferArrivesWhole) {
+  if (access("bin/arbor", X_OK) != 0) GTEST_SKIP() << "bin/arbor not built";
+  arbor::testing::ArborProcess server({"--max-request-bytes", "16777216"});
+  httplib::Client cli("127.0.0.1", server.port());
+  ASSERT_TRUE(WaitFor([&] { auto r = cli.Get("/v2/keys/"); return r && r->status == 200; },
+                      std::chrono::seconds(10)));
+  const std::string body = "value=" + std::string(5 << 20, 'b');
+  auto first = cli.Put("/v2/keys/big", body, "application/x-www-form-urlencoded");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 201);
+  arbor::testing::RawConn c(server.port(), 4096);
+  ASSERT_TRUE(c.ok());
+  // The reply carries the new value and the previous one: 10 MiB for a 4 KiB receive buffer.
+  ASSERT_TRUE(c.send("PUT /v2/keys/big HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                     "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // Let the send buffer fill.
+  const std::string reply = c.read(std::chrono::seconds(30), nullptr, "\"createdIndex\":4}}\n");
+  ASSERT_EQ(reply.substr(0, reply.find("\r\n")), "HTTP/1.1 200 OK");
+  const size_t hdr_end = reply.find("\r\n\r\n");
+  ASSERT_NE(hdr_end, std::string::npos);
+  const size_t cl = reply.find("Content-Length: ");
+  ASSERT_LT(cl, hdr_end);
+  EXPECT_EQ(std::stoull(reply.substr(cl + 16)), reply.size() - hdr_end - 4);
+  const std::string start = "{\"action\":\"set\",\"node\":{\"key\":\"/big\",\"value\":\"bbbbb";
+  EXPECT_EQ(reply.substr(hdr_end + 4, start.size()), start);
+  // The connection then serves the next request.
+  ASSERT_TRUE(c.send("GET /v2/keys/ HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_NE(c.read(std::chrono::seconds(5), nullptr, "\"dir\":true").find("HTTP/1.1 200 OK"), std::string::npos);
+}
