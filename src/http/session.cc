@@ -671,9 +671,12 @@ class StreamSession final : public SessionBase {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
     error_code ignored;
-    std::lock_guard<std::mutex> lock(direct_mu_);
-    direct_seq_ = 0;
-    socket().close(ignored);
+    {
+      // direct_mu_ is a leaf lock: held only around the descriptor, never while calling out.
+      std::lock_guard<std::mutex> lock(direct_mu_);
+      direct_seq_ = 0;
+      socket().close(ignored);
+    }
     timer_.cancel();
     if (auto f = std::move(on_disconnect_)) {
       on_disconnect_ = nullptr;
