@@ -1,8 +1,9 @@
 // Connections: one Session per socket on its own strand. A session reads one request with Beast's
 // parser, hands it to the Router, writes the reply (or a chunked stream for watches) and then
 // reads the next request, so pipelined requests are answered in order. A reply made on another
-// thread (a write's, on the apply loop) is written to the socket by that thread (direct_reply). While a stream is open
-// the session waits for the socket to become readable, to notice a client that goes away.
+// thread (a write's, on the apply loop) is written to the socket by that thread (direct_reply).
+// While a stream is open the session waits for the socket to become readable, to notice a
+// client that goes away.
 
 #include <array>
 #include <atomic>
@@ -48,6 +49,8 @@ constexpr size_t kHeaderLimit = (1 << 20) + 4096;  // Go's DefaultMaxHeaderBytes
 // into 4096 bytes: a longer line (CRLF included) is dropped without an answer.
 constexpr size_t kMaxRequestLine = 4096;
 constexpr size_t kMaxBufferedWhileStreaming = 64 << 10;
+// The apply loop's reply buffer (direct_reply) is reused up to this capacity.
+constexpr size_t kMaxKeptReplyBuffer = 64 << 10;
 // After an error reply that leaves a body unread, the rest is read and thrown away this long,
 // so the client sees the reply instead of a reset (Go's server waits 500 ms).
 constexpr auto kDrainTime = std::chrono::seconds(2);
@@ -259,11 +262,16 @@ class StreamSession final : public SessionBase {
         if (n >= 0) sent = static_cast<size_t>(n);
         else err = errno;
       }
-      // What the socket could not take now (a slow client, a large reply) the I/O thread writes.
+      // What the socket could not take now (a slow client, a large reply) the I/O thread writes:
+      // the buffer itself goes with it. A large one that went out whole is not kept either.
       std::string rest;
       if (sent < out.size() && (err == 0 || err == EAGAIN || err == EWOULDBLOCK)) {
-        rest.assign(out, sent);
+        out.erase(0, sent);
+        rest = std::move(out);
+        out = std::string();
         err = 0;
+      } else if (out.capacity() > kMaxKeptReplyBuffer) {
+        out = std::string();
       }
       asio::post(stream_.get_executor(), [self = self(), seq, err, rest = std::move(rest)]() mutable {
         self->finish_direct(seq, err, std::move(rest));
