@@ -22,12 +22,14 @@
 #include <thread>
 #include <vector>
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include "http/exchange.h"
 #include "http/form.h"
 #include "http/json.h"
 #include "http/keys_request.h"
+#include "http/park_set.h"
 #include "http/peer_wire.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -49,6 +51,8 @@ constexpr size_t kHeaderLimit = (1 << 20) + 4096;  // Go's DefaultMaxHeaderBytes
 // into 4096 bytes: a longer line (CRLF included) is dropped without an answer.
 constexpr size_t kMaxRequestLine = 4096;
 constexpr size_t kMaxBufferedWhileStreaming = 64 << 10;
+// A ParkSet event that says the client shut its side (or the socket failed).
+constexpr uint32_t kParkEndEvents = EPOLLRDHUP | EPOLLHUP | EPOLLERR;
 // The apply loop's reply buffer (direct_reply) is reused up to this capacity.
 constexpr size_t kMaxKeptReplyBuffer = 64 << 10;
 // After an error reply that leaves a body unread, the rest is read and thrown away this long,
@@ -193,7 +197,7 @@ class RequestExchange final : public Exchange {
 // One connection. `Stream` is tcp::socket or TlsStream; the differences are the handshake, how
 // a parked stream notices its client leaving, and where the peer's certificate names come from.
 template <class Stream>
-class StreamSession final : public SessionBase {
+class StreamSession final : public SessionBase, public ParkSet::Member {
  public:
   static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
 
@@ -201,6 +205,13 @@ class StreamSession final : public SessionBase {
   StreamSession(Router& router, const ServerConfig& config, StreamArgs&&... args)
       : stream_(std::forward<StreamArgs>(args)...), router_(router), config_(config),
         timer_(stream_.get_executor()) {}
+
+  ~StreamSession() {
+    if (park_registered_) park_->remove(park_fd_, park_key_);
+  }
+
+  // Plain TCP with one I/O thread: parked streams wait in `park` (see park_set.h).
+  void set_park(ParkSet* park) { park_ = park; }
 
   void start() {
     if constexpr (kTls) {
@@ -353,6 +364,7 @@ class StreamSession final : public SessionBase {
     // The body's limit is set once the headers are in (check_body_size): Beast would refuse a
     // long Content-Length while parsing the headers, before the reply can depend on them.
     parser_->body_limit(std::numeric_limits<uint64_t>::max());
+    if (park_registered_ && !headers_buffered()) park_drained_ = false;
     bhttp::async_read_header(
         stream_, buffer_, *parser_,
         [self = self()](error_code ec, size_t n) { self->on_header(ec, n); });
@@ -378,6 +390,7 @@ class StreamSession final : public SessionBase {
   }
 
   void read_body() {
+    park_drained_ = false;
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = self()](error_code ec, size_t n) { self->on_read(ec, n); });
   }
@@ -573,6 +586,7 @@ class StreamSession final : public SessionBase {
         if (!wec) self->close();
       });
     }
+    park_drained_ = false;
     socket().async_read_some(asio::buffer(drain_buf_.get(), kDrainChunk),
                             [self = self()](error_code ec, size_t) {
                               if (ec || self->state_ == State::kClosed) return self->close();
@@ -640,10 +654,21 @@ class StreamSession final : public SessionBase {
       if (discard_on_close_) return drain();
       return close();
     }
-    // A readable-wait left from a stream finishes by itself once the client sends or closes.
+    // A readable-wait left from a stream finishes by itself once the client sends or closes,
+    // unless the next request is already here (pipelined behind the stream): then it stops now.
     if (waiting_readable_) {
       state_ = State::kReading;
       resume_after_wait_ = true;
+      if (buffer_.size() == 0) return;
+      if (park_parked_) {
+        const std::shared_ptr<void> keep = park_->unpark(park_fd_, park_key_);
+        park_parked_ = false;
+        waiting_readable_ = false;
+        return after_readable();
+      }
+      probe_cancelled_ = true;
+      error_code ignored;
+      socket().cancel(ignored);  // The probe read is the only operation pending.
       return;
     }
     do_read();
@@ -656,14 +681,86 @@ class StreamSession final : public SessionBase {
   void wait_readable() {
     if (waiting_readable_) return;
     waiting_readable_ = true;
+    if constexpr (!kTls) {
+      if (park_ != nullptr && park()) return;
+    }
+    park_drained_ = false;
     stream_.async_read_some(asio::buffer(probe_), [self = self()](error_code ec, size_t n) {
       self->waiting_readable_ = false;
+      if (ec == asio::error::operation_aborted && self->probe_cancelled_ && self->state_ != State::kClosed) {
+        self->probe_cancelled_ = false;
+        return self->after_readable();
+      }
       if (ec || n == 0 || self->state_ == State::kClosed) return self->close();
       auto into = self->buffer_.prepare(n);
       std::memcpy(into.data(), self->probe_.data(), n);
       self->buffer_.commit(n);
       self->after_readable();
     });
+  }
+
+  // Waits in the ParkSet instead of with a pending read. False: the socket could not join it.
+  bool park() {
+    if (!park_registered_) {
+      park_fd_ = socket().native_handle();
+      if (!park_->add(park_fd_, this, &park_key_)) return false;
+      park_registered_ = true;
+      // EPOLL_CTL_ADD reports what is already there as an event: no read is needed now.
+      park_drained_ = true;
+      park_edge_seen_ = false;
+    }
+    park_parked_ = true;
+    park_->park(park_fd_, park_key_, shared_from_this());
+    // Parking without a look is safe only when our own last recv emptied the socket and the set
+    // has reported nothing since: anything that arrives later is reported while we wait.
+    if (!park_drained_ || park_edge_seen_) park_read(0);
+    return true;
+  }
+
+  void on_park_event(uint32_t events) override {
+    if (!park_parked_) {
+      park_edge_seen_ = true;
+      return;
+    }
+    park_read(events);
+  }
+
+  void detach_park() override {
+    park_ = nullptr;
+    park_registered_ = false;
+    park_parked_ = false;
+  }
+
+  // A parked stream's socket may hold something: take up to probe_'s size.
+  void park_read(uint32_t events) {
+    ssize_t n;
+    do {
+      n = ::recv(park_fd_, probe_.data(), probe_.size(), MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      park_drained_ = true;  // Still parked.
+      park_edge_seen_ = false;
+      return;
+    }
+    const std::shared_ptr<void> keep = park_->unpark(park_fd_, park_key_);
+    park_parked_ = false;
+    waiting_readable_ = false;
+    if (n <= 0 || state_ == State::kClosed) return close();
+    // A short read empties the socket, unless the event that woke us also said the client shut
+    // its side: then the end of the stream is still to be read.
+    park_drained_ = static_cast<size_t>(n) < probe_.size() && (events & kParkEndEvents) == 0;
+    park_edge_seen_ = false;
+    auto into = buffer_.prepare(static_cast<size_t>(n));
+    std::memcpy(into.data(), probe_.data(), static_cast<size_t>(n));
+    buffer_.commit(static_cast<size_t>(n));
+    after_readable();
+  }
+
+  // Whether the read buffer holds a whole header block, which Beast parses without a recv.
+  bool headers_buffered() const {
+    const auto data = buffer_.cdata();
+    return std::string_view(static_cast<const char*>(data.data()), data.size()).find("\r\n\r\n") !=
+           std::string_view::npos;
   }
 
   void after_readable() {
@@ -678,6 +775,13 @@ class StreamSession final : public SessionBase {
   void close() {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
+    // What the ParkSet held of a parked session lives until this call returns.
+    std::shared_ptr<void> keep;
+    if (park_registered_) {
+      keep = park_->remove(park_fd_, park_key_);
+      park_registered_ = false;
+      park_parked_ = false;
+    }
     error_code ignored;
     {
       // direct_mu_ is a leaf lock: held only around the descriptor, never while calling out.
@@ -722,12 +826,21 @@ class StreamSession final : public SessionBase {
   bool writing_ = false;
   bool waiting_readable_ = false;
   bool resume_after_wait_ = false;
+  bool probe_cancelled_ = false;  // after_reply stopped the probe read: a request was buffered.
   // Where a parked stream's pending read lands: small, so a parked watcher holds no read
   // buffer (the bytes move to buffer_, and the HTTP reader takes the rest from the socket).
   // 256 bytes hold a whole re-watch request of the usual clients (etcdctl's is ~140, a
   // long-poll loop's "GET ...?wait=true&waitIndex=N" ~100), so waking one takes one recv,
   // not two: watch fan-out +4% (1000 watchers, 4 interleaved pairs).
   std::array<char, 256> probe_{};
+  // Parking in the ParkSet (plain TCP, one I/O thread).
+  ParkSet* park_ = nullptr;
+  int park_fd_ = -1;
+  uint32_t park_key_ = 0;
+  bool park_registered_ = false;  // The socket is in the set (for the connection's life).
+  bool park_parked_ = false;      // Waiting there; the set holds the session.
+  bool park_drained_ = false;     // Our last recv emptied the socket, and nothing read since.
+  bool park_edge_seen_ = false;   // The set reported the socket while not parked.
   std::string out_;       // Bytes of the write in flight.
   std::string pending_;   // Bytes queued behind it.
   std::function<void()> on_disconnect_;
@@ -797,7 +910,9 @@ void deliver_streams(std::vector<StreamDelivery> items) {
 }
 
 struct Server::Impl {
-  Impl(ServerConfig c, Router& r) : config(std::move(c)), router(r), ioc(config.io_threads) {}
+  Impl(ServerConfig c, Router& r) : config(std::move(c)), router(r), ioc(config.io_threads) {
+    if (config.io_threads == 1) park = ParkSet::create(ioc);
+  }
 
   void do_accept(size_t i) {
     // With one I/O thread every handler already runs in order; a strand would only add cost.
@@ -827,7 +942,9 @@ struct Server::Impl {
     if (tls_listener[i]) {
       std::make_shared<StreamSession<TlsStream>>(router, config, std::move(s), *ssl)->start();
     } else {
-      std::make_shared<StreamSession<tcp::socket>>(router, config, std::move(s))->start();
+      auto session = std::make_shared<StreamSession<tcp::socket>>(router, config, std::move(s));
+      session->set_park(park.get());
+      session->start();
     }
     do_accept(i);
   }
@@ -835,6 +952,7 @@ struct Server::Impl {
   ServerConfig config;
   Router& router;
   asio::io_context ioc;
+  std::unique_ptr<ParkSet> park;  // With one I/O thread: where parked plain-TCP streams wait.
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<bool> tls_listener;  // Per acceptor: an https URL.
   std::unique_ptr<asio::ssl::context> ssl;

@@ -115,6 +115,7 @@ class RawConn {
   RawConn& operator=(const RawConn&) = delete;
 
   bool ok() const { return ok_; }
+  void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
   bool send(const std::string& s) {
     size_t off = 0;
     while (off < s.size()) {

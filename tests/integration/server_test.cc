@@ -26,6 +26,9 @@ using arbor::testing::FreePort;
 using arbor::testing::WaitFor;
 
 class ServerTest : public ::testing::Test {
+  friend void RunManyLongPollsInTurn(ServerTest& t);
+  friend void RunRequestWithShutdown(ServerTest& t);
+
  protected:
   void SetUp() override {
     if (access("bin/arbor", X_OK) != 0) GTEST_SKIP() << "bin/arbor not built";
@@ -37,13 +40,18 @@ class ServerTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(dir), nullptr);
     dir_ = dir;
     const std::string data_dir = dir_ + "/data";
+    std::vector<std::string> args = {"bin/arbor", "--name", "default", "--data-dir", data_dir,
+                                     "--listen-client-urls", client, "--advertise-client-urls", client,
+                                     "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls",
+                                     peer_url, "--initial-cluster", "default=" + peer_url,
+                                     "--log-level", "error"};
+    for (const std::string& a : ExtraArgs()) args.push_back(a);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     pid_ = fork();
     if (pid_ == 0) {
-      execl("bin/arbor", "bin/arbor", "--name", "default", "--data-dir", data_dir.c_str(),
-            "--listen-client-urls", client.c_str(), "--advertise-client-urls", client.c_str(),
-            "--listen-peer-urls", peer_url.c_str(), "--initial-advertise-peer-urls",
-            peer_url.c_str(), "--initial-cluster", ("default=" + peer_url).c_str(),
-            "--log-level", "error", static_cast<char*>(nullptr));
+      execv("bin/arbor", argv.data());
       _exit(127);
     }
     cli_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
@@ -54,6 +62,8 @@ class ServerTest : public ::testing::Test {
         },
         std::chrono::seconds(10)));
   }
+
+  virtual std::vector<std::string> ExtraArgs() const { return {}; }
 
   void TearDown() override {
     if (pid_ > 0) {
@@ -153,6 +163,76 @@ TEST_F(ServerTest, DisconnectingWatcherIsFreedAtOnce) {
   ASSERT_TRUE(WaitFor([&] { return Watchers() == 1; }, std::chrono::seconds(5)));
   close(fd);
   EXPECT_TRUE(WaitFor([&] { return Watchers() == 0; }, std::chrono::seconds(2)));
+}
+
+// One connection runs many long polls in turn, as watch loops do. After its first, a parked
+// watch waits in the server's edge-triggered set without a read of its own; each next request
+// must still wake it, a request sent while a watch is parked is served after that watch's event,
+// and closing the connection frees the watcher at once.
+void RunManyLongPollsInTurn(ServerTest& t);
+void RunRequestWithShutdown(ServerTest& t);
+
+TEST_F(ServerTest, OneConnectionRunsManyLongPollsInTurn) { RunManyLongPollsInTurn(*this); }
+TEST_F(ServerTest, ARequestArrivingWithTheClientsShutdownStillEndsTheWatch) { RunRequestWithShutdown(*this); }
+
+// With two I/O threads a parked watch waits with a pending read instead (no edge-triggered set).
+class ServerTwoIoThreadsTest : public ServerTest {
+  std::vector<std::string> ExtraArgs() const override { return {"--io-threads", "2"}; }
+};
+TEST_F(ServerTwoIoThreadsTest, OneConnectionRunsManyLongPollsInTurn) { RunManyLongPollsInTurn(*this); }
+TEST_F(ServerTwoIoThreadsTest, ARequestArrivingWithTheClientsShutdownStillEndsTheWatch) { RunRequestWithShutdown(*this); }
+
+void RunManyLongPollsInTurn(ServerTest& t) {
+  arbor::testing::RawConn c(t.port_);
+  ASSERT_TRUE(c.ok());
+  auto wait_req = [](int index) {
+    return "GET /v2/keys/r?wait=true&waitIndex=" + std::to_string(index) + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  };
+  for (int round = 0; round < 20; ++round) {
+    const int index = 4 + round;
+    ASSERT_TRUE(c.send(wait_req(index)));
+    ASSERT_TRUE(WaitFor([&] { return t.Watchers() == 1; }, std::chrono::seconds(5))) << round;
+    ASSERT_EQ(t.Put("/v2/keys/r", "value=v" + std::to_string(round))->status, round == 0 ? 201 : 200);
+    const std::string want = "\"value\":\"v" + std::to_string(round) + "\",\"modifiedIndex\":" + std::to_string(index);
+    const std::string got = c.read(std::chrono::seconds(5), nullptr, "\r\n0\r\n\r\n");
+    ASSERT_NE(got.find(want), std::string::npos) << round << ": " << got;
+    ASSERT_EQ(t.Watchers(), 0u);
+  }
+  // Two requests in one send: the second is served once the first has its event.
+  ASSERT_TRUE(c.send(wait_req(24) + wait_req(25)));
+  ASSERT_TRUE(WaitFor([&] { return t.Watchers() == 1; }, std::chrono::seconds(5)));
+  ASSERT_EQ(t.Put("/v2/keys/r", "value=a")->status, 200);
+  ASSERT_TRUE(WaitFor([&] { return t.Watchers() == 1; }, std::chrono::seconds(5)));
+  ASSERT_EQ(t.Put("/v2/keys/r", "value=b")->status, 200);
+  const std::string both = c.read(std::chrono::seconds(5), nullptr, "\"value\":\"b\"");
+  EXPECT_LT(both.find("\"value\":\"a\",\"modifiedIndex\":24"), both.find("\"value\":\"b\",\"modifiedIndex\":25")) << both;
+  // Parked again, then the client goes away.
+  ASSERT_TRUE(c.send(wait_req(26)));
+  ASSERT_TRUE(WaitFor([&] { return t.Watchers() == 1; }, std::chrono::seconds(5)));
+  c.shutdown_write();
+  EXPECT_TRUE(WaitFor([&] { return t.Watchers() == 0; }, std::chrono::seconds(2)));
+  bool closed = false;
+  c.read(std::chrono::seconds(5), &closed);
+  EXPECT_TRUE(closed);
+}
+
+// The next request and the client's end of sending arrive together, on a connection that has
+// parked before: the request is served, and the end that came with it still frees the watcher
+// (one wake-up reports both; reading the request does not read the end of the stream).
+void RunRequestWithShutdown(ServerTest& t) {
+  arbor::testing::RawConn c(t.port_);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.send("GET /v2/keys/s?wait=true HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(WaitFor([&] { return t.Watchers() == 1; }, std::chrono::seconds(5)));
+  ASSERT_EQ(t.Put("/v2/keys/s", "value=1")->status, 201);
+  ASSERT_NE(c.read(std::chrono::seconds(5), nullptr, "\r\n0\r\n\r\n").find("\"value\":\"1\""), std::string::npos);
+  ASSERT_TRUE(c.send("GET /v2/keys/s?wait=true&waitIndex=5 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  c.shutdown_write();
+  bool closed = false;
+  const std::string got = c.read(std::chrono::seconds(5), &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(got.substr(0, got.find("\r\n")), "HTTP/1.1 200 OK") << got;
+  EXPECT_EQ(t.Watchers(), 0u);
 }
 
 TEST_F(ServerTest, HeadHasGetHeadersButNoBody) {
