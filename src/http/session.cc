@@ -660,10 +660,8 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
       state_ = State::kReading;
       resume_after_wait_ = true;
       if (buffer_.size() == 0) return;
-      if (park_parked_) {
-        const std::shared_ptr<void> keep = park_->unpark(park_fd_, park_key_);
-        park_parked_ = false;
-        waiting_readable_ = false;
+      if (parked()) {
+        const std::shared_ptr<void> keep = leave_park();
         return after_readable();
       }
       probe_cancelled_ = true;
@@ -684,7 +682,6 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
     if constexpr (!kTls) {
       if (park_ != nullptr && park()) return;
     }
-    park_drained_ = false;
     stream_.async_read_some(asio::buffer(probe_), [self = self()](error_code ec, size_t n) {
       self->waiting_readable_ = false;
       if (ec == asio::error::operation_aborted && self->probe_cancelled_ && self->state_ != State::kClosed) {
@@ -692,9 +689,7 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
         return self->after_readable();
       }
       if (ec || n == 0 || self->state_ == State::kClosed) return self->close();
-      auto into = self->buffer_.prepare(n);
-      std::memcpy(into.data(), self->probe_.data(), n);
-      self->buffer_.commit(n);
+      self->take_probe(n);
       self->after_readable();
     });
   }
@@ -709,7 +704,6 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
       park_drained_ = true;
       park_edge_seen_ = false;
     }
-    park_parked_ = true;
     park_->park(park_fd_, park_key_, shared_from_this());
     // Parking without a look is safe only when our own last recv emptied the socket and the set
     // has reported nothing since: anything that arrives later is reported while we wait.
@@ -718,7 +712,7 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
   }
 
   void on_park_event(uint32_t events) override {
-    if (!park_parked_) {
+    if (!parked()) {
       park_edge_seen_ = true;
       return;
     }
@@ -728,7 +722,23 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
   void detach_park() override {
     park_ = nullptr;
     park_registered_ = false;
-    park_parked_ = false;
+  }
+
+  // Parked: waiting for the client in the set (which holds the session meanwhile). A registered
+  // socket always waits there, so this needs no flag of its own.
+  bool parked() const { return park_registered_ && waiting_readable_; }
+
+  // Stops waiting in the set; the caller keeps what it returns (the session) while it goes on.
+  std::shared_ptr<void> leave_park() {
+    waiting_readable_ = false;
+    return park_->unpark(park_fd_, park_key_);
+  }
+
+  // The bytes a readable-wait took into probe_ go to the HTTP reader's buffer.
+  void take_probe(size_t n) {
+    auto into = buffer_.prepare(n);
+    std::memcpy(into.data(), probe_.data(), n);
+    buffer_.commit(n);
   }
 
   // A parked stream's socket may hold something: take up to probe_'s size.
@@ -742,17 +752,13 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
       park_edge_seen_ = false;
       return;
     }
-    const std::shared_ptr<void> keep = park_->unpark(park_fd_, park_key_);
-    park_parked_ = false;
-    waiting_readable_ = false;
+    const std::shared_ptr<void> keep = leave_park();
     if (n <= 0 || state_ == State::kClosed) return close();
     // A short read empties the socket, unless the event that woke us also said the client shut
     // its side: then the end of the stream is still to be read.
     park_drained_ = static_cast<size_t>(n) < probe_.size() && (events & kParkEndEvents) == 0;
     park_edge_seen_ = false;
-    auto into = buffer_.prepare(static_cast<size_t>(n));
-    std::memcpy(into.data(), probe_.data(), static_cast<size_t>(n));
-    buffer_.commit(static_cast<size_t>(n));
+    take_probe(static_cast<size_t>(n));
     after_readable();
   }
 
@@ -780,7 +786,6 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
     if (park_registered_) {
       keep = park_->remove(park_fd_, park_key_);
       park_registered_ = false;
-      park_parked_ = false;
     }
     error_code ignored;
     {
@@ -838,7 +843,6 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
   int park_fd_ = -1;
   uint32_t park_key_ = 0;
   bool park_registered_ = false;  // The socket is in the set (for the connection's life).
-  bool park_parked_ = false;      // Waiting there; the set holds the session.
   bool park_drained_ = false;     // Our last recv emptied the socket, and nothing read since.
   bool park_edge_seen_ = false;   // The set reported the socket while not parked.
   std::string out_;       // Bytes of the write in flight.
