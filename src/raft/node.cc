@@ -1,5 +1,7 @@
 #include "raft/node.h"
 
+#include <algorithm>
+
 #include "raft/codec.h"
 
 namespace arbor::raft {
@@ -28,12 +30,12 @@ StepResult Node::propose_conf_change(const ConfChange& cc) {
   return raft_.step(std::move(m));
 }
 
-StepResult Node::step(const Message& m) {
+StepResult Node::step(Message m) {
   if (is_local_message(m.type)) return StepError::kLocalMessage;
   if (is_response_message(m.type) && raft_.progress().count(m.from) == 0) {
     return StepError::kUnknownPeer;
   }
-  return raft_.step(m);
+  return raft_.step(std::move(m));
 }
 
 StepResult Node::read_index(std::string context) {
@@ -81,6 +83,7 @@ Ready Node::ready() {
   }
   rd.must_sync = rd.must_sync || !rd.entries.empty();
   rd.messages = raft_.take_messages();
+  coalesce_appends(rd.messages, raft_.max_size_per_msg());
   rd.read_states = raft_.take_read_states();
   raft_.reduce_uncommitted_size(rd.committed_entries);
   return rd;
@@ -105,6 +108,41 @@ Status Node::status() const {
   s.lead_transferee = raft_.lead_transferee();
   if (raft_.state() == StateType::kLeader) s.progress = raft_.progress();
   return s;
+}
+
+void coalesce_appends(std::vector<Message>& msgs, uint64_t max_bytes) {
+  if (msgs.size() < 2) return;
+  // For each member, the position in `out` of the last message kept for it.
+  std::vector<std::pair<uint64_t, size_t>> last;
+  size_t out = 0;
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    Message& m = msgs[i];
+    auto it = std::find_if(last.begin(), last.end(), [&](const auto& l) { return l.first == m.to; });
+    if (it != last.end() && m.type == MessageType::kApp) {
+      Message& prev = msgs[it->second];
+      const bool empty = prev.entries.empty();
+      const uint64_t prev_last = empty ? prev.index : prev.entries.back().index;
+      const uint64_t prev_last_term = empty ? prev.log_term : prev.entries.back().term;
+      uint64_t bytes = 0;
+      for (const Entry& e : prev.entries) bytes += entry_size(e);
+      for (const Entry& e : m.entries) bytes += entry_size(e);
+      if (prev.type == MessageType::kApp && prev.term == m.term && m.index == prev_last &&
+          m.log_term == prev_last_term && bytes <= max_bytes) {
+        prev.entries.insert(prev.entries.end(), std::make_move_iterator(m.entries.begin()),
+                            std::make_move_iterator(m.entries.end()));
+        prev.commit = std::max(prev.commit, m.commit);
+        continue;
+      }
+    }
+    if (out != i) msgs[out] = std::move(m);
+    if (it != last.end()) {
+      it->second = out;
+    } else {
+      last.emplace_back(msgs[out].to, out);
+    }
+    ++out;
+  }
+  msgs.resize(out);
 }
 
 }  // namespace arbor::raft

@@ -55,8 +55,8 @@ class Node {
   // Proposes a membership change; once committed, the driver calls apply_conf_change.
   [[nodiscard]] StepResult propose_conf_change(const ConfChange& cc);
   // Handles a message from a peer. kLocalMessage for local-only types; kUnknownPeer for a
-  // response from a non-member.
-  [[nodiscard]] StepResult step(const Message& m);
+  // response from a non-member. Pass an rvalue to spare a copy of the entries.
+  [[nodiscard]] StepResult step(Message m);
   // Asks for a linearizable read point; answered by a ReadState with this context in a later
   // Ready. Contexts should be unique among outstanding reads. A read may be dropped silently
   // (the leader changed or lost its quorum): callers time out and retry.
@@ -73,6 +73,7 @@ class Node {
 
   bool has_ready() const;
   // What to persist, send and apply now. REQUIRES: the previous Ready was advanced.
+  // Appends to one member that continue each other (coalesce_appends) go out as one message.
   Ready ready();
   // The driver finished with `rd` (persisted, sent, applied).
   void advance(const Ready& rd);
@@ -86,5 +87,14 @@ class Node {
   SoftState prev_soft_;  // As reported in the last Ready.
   HardState prev_hard_;  // As reported in the last Ready (or loaded at start).
 };
+
+// Merges each MsgApp into the previous message to the same member when that one is a MsgApp of
+// the same term whose last entry is where this one starts, and the two carry at most
+// `max_bytes` of entries: the member then gets one message and sends one acknowledgement where
+// it got two (typically the empty MsgApp that tells it a new commit index, then the next
+// batch's entries, both made in one turn of the loop). The merged message has the same effect
+// on the member as the two in order: the same entries after the same position, the later
+// commit index. Messages to other members, and their order, are untouched.
+void coalesce_appends(std::vector<Message>& msgs, uint64_t max_bytes);
 
 }  // namespace arbor::raft

@@ -85,6 +85,7 @@ class Raft {
   uint64_t lead() const { return lead_; }
   StateType state() const { return state_; }
   uint64_t lead_transferee() const { return lead_transferee_; }
+  uint64_t max_size_per_msg() const { return max_size_per_msg_; }
   uint64_t pending_conf_index() const { return pending_conf_index_; }
   HardState hard_state() const { return {term_, vote_, log_.committed()}; }
   SoftState soft_state() const { return {lead_, state_}; }

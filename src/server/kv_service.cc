@@ -422,7 +422,7 @@ void KvService::run() {
       for (raft::Message& m : in.messages) {
         last_contact_ns_[m.from] = wall;
         if (m.type == raft::MessageType::kApp) ++recv_append_;
-        (void)node_->step(m);
+        (void)node_->step(std::move(m));
       }
     }
     for (uint64_t id : in.unreachable) node_->report_unreachable(id);

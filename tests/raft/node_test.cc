@@ -118,6 +118,82 @@ TEST_F(NodeTest, ABatchOfProposalsIsOneAppendPerFollower) {
   EXPECT_EQ(n.propose_batch({}).error(), StepError::kProposalDropped);
 }
 
+// Under load a leader's turn both learns a new commit index (an acknowledgement: an empty
+// MsgApp to every follower, to pass it on) and proposes the next batch (a MsgApp with the
+// entries). The Ready carries one MsgApp per follower with both; each follower then persists
+// and acknowledges once.
+TEST_F(NodeTest, ACommitUpdateAndTheNextBatchToAFollowerAreOneMessage) {
+  Node& n = Start(1, {1, 2, 3});
+  n.campaign();
+  Drive();
+  ASSERT_TRUE(n.step(M(MessageType::kVoteResp, 2, 1, 1)).ok());
+  Drive();
+  for (uint64_t f : {2, 3}) {
+    Message resp = M(MessageType::kAppResp, f, 1, 1);
+    resp.index = 1;
+    ASSERT_TRUE(n.step(resp).ok());
+  }
+  Drive();
+  ASSERT_TRUE(n.propose_batch({"a"}).ok());
+  Drive();
+  // One turn: follower 2 acknowledges "a" (commit 2), then "b" and "c" are proposed.
+  Message ack = M(MessageType::kAppResp, 2, 1, 1);
+  ack.index = 2;
+  ASSERT_TRUE(n.step(ack).ok());
+  ASSERT_TRUE(n.propose_batch({"b", "c"}).ok());
+  Ready rd = Drive();
+  std::map<uint64_t, int> apps;
+  for (const Message& m : rd.messages) {
+    ASSERT_EQ(m.type, MessageType::kApp);
+    ++apps[m.to];
+    EXPECT_EQ(m.index, 2u) << "to " << m.to;
+    EXPECT_EQ(m.log_term, 1u);
+    EXPECT_EQ(m.commit, 2u) << "to " << m.to;
+    EXPECT_EQ(m.entries, (std::vector<Entry>{E(3, 1, "b"), E(4, 1, "c")})) << "to " << m.to;
+  }
+  EXPECT_EQ(apps, (std::map<uint64_t, int>{{2, 1}, {3, 1}}));
+}
+
+TEST(CoalesceAppendsTest, MergesOnlyAppendsThatContinueThePreviousMessageToTheSameMember) {
+  auto app = [](uint64_t to, uint64_t index, uint64_t log_term, std::vector<Entry> ents,
+                uint64_t commit) {
+    Message m = M(MessageType::kApp, 1, to, 2);
+    m.index = index;
+    m.log_term = log_term;
+    m.entries = std::move(ents);
+    m.commit = commit;
+    return m;
+  };
+  // Empty commit update then entries, to 2; entries then commit update, to 3; 3's follow-up
+  // is interleaved with a message to 2 (order between members does not matter).
+  std::vector<Message> msgs = {app(2, 5, 1, {}, 4), app(3, 4, 1, {E(5, 2, "x")}, 3),
+                               app(2, 5, 1, {E(6, 2, "y")}, 4), app(3, 5, 2, {}, 5)};
+  coalesce_appends(msgs, 1 << 20);
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[0].to, 2u);
+  EXPECT_EQ(msgs[0].index, 5u);
+  EXPECT_EQ(msgs[0].entries, (std::vector<Entry>{E(6, 2, "y")}));
+  EXPECT_EQ(msgs[0].commit, 4u);
+  EXPECT_EQ(msgs[1].to, 3u);
+  EXPECT_EQ(msgs[1].entries, (std::vector<Entry>{E(5, 2, "x")}));
+  EXPECT_EQ(msgs[1].commit, 5u);
+
+  // Not merged: a probe that starts elsewhere (after a rejection), a different log term at
+  // the join, a different message term, a heartbeat in between, more than max_bytes.
+  const std::vector<std::vector<Message>> kept = {
+      {app(2, 6, 2, {E(7, 2, "a")}, 4), app(2, 3, 1, {E(4, 1, "b")}, 4)},
+      {app(2, 6, 2, {}, 4), app(2, 6, 1, {E(7, 2, "b")}, 4)},
+      {app(2, 6, 2, {}, 4), [&] { Message m = app(2, 6, 2, {E(7, 3, "b")}, 4); m.term = 3; return m; }()},
+      {app(2, 6, 2, {}, 4), M(MessageType::kHeartbeat, 1, 2, 2), app(2, 6, 2, {E(7, 2, "b")}, 4)},
+      {app(2, 6, 2, {E(7, 2, "aaaa")}, 4), app(2, 7, 2, {E(8, 2, "bbbb")}, 4)},
+  };
+  for (size_t i = 0; i < kept.size(); ++i) {
+    std::vector<Message> v = kept[i];
+    coalesce_appends(v, 7);
+    EXPECT_EQ(v, kept[i]) << "case " << i;
+  }
+}
+
 // Checklist (node API): TestNodeStep / TestRawNodeStep / TestIsLocalMsg.
 TEST_F(NodeTest, LocalMessageTypesFromTheNetworkAndUnknownRespondersAreRefused) {
   Node& n = Start(1, {1, 2, 3});
