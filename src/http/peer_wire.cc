@@ -5,14 +5,22 @@
 
 namespace arbor::http {
 
-void append_frame(std::string& out, std::string_view payload) {
-  const uint32_t n = static_cast<uint32_t>(payload.size());
-  out.push_back(static_cast<char>(n >> 24));
-  out.push_back(static_cast<char>(n >> 16));
-  out.push_back(static_cast<char>(n >> 8));
-  out.push_back(static_cast<char>(n));
-  out.append(payload);
+namespace {
+
+void write_length(std::string& s, size_t at, size_t n) {
+  for (int i = 0; i < 4; ++i) s[at + static_cast<size_t>(i)] = static_cast<char>(n >> (24 - 8 * i));
 }
+
+}  // namespace
+
+void append_frame(std::string& out, std::string_view payload) {
+  const size_t at = out.size();
+  out.append(4, '\0');
+  out.append(payload);
+  write_length(out, at, payload.size());
+}
+
+void set_frame_length(std::string& frame) { write_length(frame, 0, frame.size() - 4); }
 
 std::optional<std::string> FrameReader::next() {
   if (failed_) return std::nullopt;

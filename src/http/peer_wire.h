@@ -30,6 +30,9 @@ inline constexpr uint32_t kMaxFrameBytes = 1u << 30;
 
 // Appends one frame holding `payload` to `out`.
 void append_frame(std::string& out, std::string_view payload);
+// For a frame built in place: `frame` is 4 placeholder bytes and then the payload; writes the
+// payload's length into the placeholder.
+void set_frame_length(std::string& frame);
 
 // Cuts a byte stream into frames. After a frame longer than kMaxFrameBytes it reports an
 // error for good.

@@ -104,7 +104,21 @@ std::string encode(const ConfChange& cc) {
 }
 
 std::string encode(const Message& m) {
-  std::string out(1, static_cast<char>(kCodecVersion));
+  std::string out;
+  encode_to(out, m);
+  return out;
+}
+
+void encode_to(std::string& out, const Message& m) {
+  // Fixed fields and varints take at most 10 bytes each; an entry's header at most 32.
+  size_t room = 128 + m.context.size();
+  for (const Entry& e : m.entries) room += 32 + e.data.size();
+  if (m.snapshot) {
+    const ConfState& cs = m.snapshot->meta.conf_state;
+    room += 64 + m.snapshot->data.size() + 10 * (cs.voters.size() + cs.learners.size());
+  }
+  out.reserve(out.size() + room);
+  out.push_back(static_cast<char>(kCodecVersion));
   out.push_back(static_cast<char>(m.type));
   util::put_varint(out, m.to);
   util::put_varint(out, m.from);
@@ -122,7 +136,6 @@ std::string encode(const Message& m) {
     put_meta_body(out, m.snapshot->meta);
     util::put_bytes(out, m.snapshot->data);
   }
-  return out;
 }
 
 Result<Entry, util::Status> decode_entry(std::string_view in) {

@@ -25,6 +25,8 @@ std::string encode(const HardState& s);
 std::string encode(const SnapshotMeta& m);
 std::string encode(const ConfChange& cc);
 std::string encode(const Message& m);
+// Appends encode(m) to `out`, after reserving room for it (no regrowth on the way).
+void encode_to(std::string& out, const Message& m);
 
 [[nodiscard]] Result<Entry, util::Status> decode_entry(std::string_view in);
 // The index of an encoded entry, without copying its data (a WAL replay skips the entries a

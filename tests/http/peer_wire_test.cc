@@ -29,6 +29,16 @@ TEST(PeerWire, LengthIsFourBytesBigEndian) {
   EXPECT_EQ(out, std::string("\0\0\0\3abc", 7));
 }
 
+TEST(PeerWire, AFrameBuiltInPlaceIsTheSameAsAnAppendedOne) {
+  std::string appended;
+  append_frame(appended, std::string(70000, 'y'));
+  std::string in_place(4, '\0');
+  in_place.append(70000, 'y');
+  set_frame_length(in_place);
+  EXPECT_EQ(in_place, appended);
+  EXPECT_EQ(in_place.substr(0, 4), std::string("\0\1\x11\x70", 4));
+}
+
 TEST(PeerWire, AFrameLongerThanTheLimitFailsTheStreamForGood) {
   FrameReader r;
   r.feed(std::string("\x7f\xff\xff\xff", 4));

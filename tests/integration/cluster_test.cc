@@ -75,6 +75,7 @@ class Node {
   std::string initial() const { return name_ + "=" + peer_url(); }
   int port() const { return client_; }
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
   // Starts the process (it answers later, once the cluster has a leader).
   void Spawn(const std::string& initial_cluster, const std::string& state,
@@ -300,6 +301,44 @@ TEST_F(ClusterTest, ThreeMembersServeTheV2ApiThroughAFollower) {
   auto health = f->Get("/health");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->body, "{\"health\":\"true\"}");
+}
+
+// The raft loop writes a message to a peer's socket itself when nothing is queued for that
+// peer, and leaves the rest to the transport's thread: what the socket does not take at once,
+// and messages made while one is being written. A follower that is paused (SIGSTOP) while
+// 24 values of 1 MB are written fills its socket, so both happen; once it runs again it must
+// end with every value intact.
+TEST_F(ClusterTest, AFollowerPausedUnderLargeWritesCatchesUpIntact) {
+  StartCluster(3);
+  Node* lead = Leader();
+  ASSERT_NE(lead, nullptr);
+  Node* f = Follower();
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(kill(f->pid(), SIGSTOP), 0);
+  constexpr int kValues = 24;
+  auto value = [](int i) { return std::string(1000000, static_cast<char>('a' + i % 26)); };
+  std::vector<std::thread> writers;
+  std::vector<int> status(kValues, 0);
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = w; i < kValues; i += 4) {
+        auto r = lead->Put("big" + std::to_string(i), value(i));
+        status[static_cast<size_t>(i)] = r ? r->status : 0;
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  ASSERT_EQ(kill(f->pid(), SIGCONT), 0);
+  for (int i = 0; i < kValues; ++i) ASSERT_EQ(status[static_cast<size_t>(i)], 201) << "value " << i;
+  for (auto& m : nodes_) {
+    for (int i = 0; i < kValues; ++i) {
+      auto r = m->Get("/v2/keys/big" + std::to_string(i) + "?quorum=true");
+      ASSERT_TRUE(r);
+      ASSERT_EQ(r->status, 200);
+      const std::string want = "\"value\":\"" + value(i) + "\"";
+      EXPECT_NE(r->body.find(want), std::string::npos) << "member " << m->client_url() << " key big" << i;
+    }
+  }
 }
 
 TEST_F(ClusterTest, KillingTheLeaderLosesNoAcknowledgedWrite) {

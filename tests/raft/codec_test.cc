@@ -37,6 +37,10 @@ TEST(CodecTest, EveryTypeRoundTrips) {
   const ConfChange cc{ConfChangeType::kAddLearnerNode, 5, "http://x"};
   EXPECT_EQ(*decode_conf_change(encode(cc)), cc);
   EXPECT_EQ(*decode_message(encode(FullMessage())), FullMessage());
+  // encode_to appends: what was there stays, and the rest is the message's encoding.
+  std::string out = "head";
+  encode_to(out, FullMessage());
+  EXPECT_EQ(out, "head" + encode(FullMessage()));
 }
 
 TEST(CodecTest, EveryMessageTypeRoundTrips) {
