@@ -176,6 +176,11 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
     bool kick = false, dropped = false;
     {
       std::lock_guard<std::mutex> lock(p->mu);
+      // A frame partly written already: the rest must follow it on the stream, whatever the
+      // queue's limits (dropping it would leave the peer half a frame). The queue is empty
+      // then, so only a frame above max_queued_bytes could meet a limit; v2 cannot make one
+      // today (forms stop at 10 MB), but the stream's framing must not depend on that.
+      bool started = false;
       if (p->direct_fd >= 0 && !p->writing && p->queue.empty()) {
         // Nothing is queued or being written: the raft loop writes the frame itself, which
         // spares waking the transport's thread for it (one hand-off per message). Whatever the
@@ -183,10 +188,13 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
         // and handles) is left to the transport's thread as usual.
         const ssize_t n = ::send(p->direct_fd, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n == static_cast<ssize_t>(frame.size())) return;
-        if (n > 0) frame.erase(0, static_cast<size_t>(n));
+        if (n > 0) {
+          frame.erase(0, static_cast<size_t>(n));
+          started = true;
+        }
       }
-      if (p->queue.size() >= config.max_queued_messages ||
-          p->queued_bytes + frame.size() > config.max_queued_bytes) {
+      if (!started && (p->queue.size() >= config.max_queued_messages ||
+                       p->queued_bytes + frame.size() > config.max_queued_bytes)) {
         dropped = true;
         const auto now = Clock::now();
         // Raft only needs to hear it once in a while; it then probes the peer gently.
