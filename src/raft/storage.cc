@@ -70,19 +70,32 @@ bool MemoryStorage::compact(uint64_t compact_index) {
   return true;
 }
 
-void MemoryStorage::append(std::span<const Entry> ents) {
-  if (ents.empty()) return;
+std::optional<size_t> MemoryStorage::make_room(uint64_t front, uint64_t back) {
   const uint64_t first = first_index();
-  const uint64_t last_new = ents.back().index;
-  if (last_new < first) return;  // Everything given is already compacted.
-  // Skip the part that is already compacted.
-  if (ents.front().index < first) ents = ents.subspan(first - ents.front().index);
-  const uint64_t offset = ents.front().index - entries_[0].index;
+  if (back < first) return std::nullopt;  // Everything given is already compacted.
+  const size_t skip = front < first ? first - front : 0;
+  const uint64_t offset = front + skip - entries_[0].index;
   CHECK(offset <= entries_.size(), "missing log entries [last %lu, append at %lu]", last_index(),
-        ents.front().index);
+        front + skip);
   // A conflicting suffix (or a re-append of the same entries) is replaced wholesale.
   entries_.resize(offset);
-  entries_.insert(entries_.end(), ents.begin(), ents.end());
+  return skip;
+}
+
+void MemoryStorage::append(std::span<const Entry> ents) {
+  if (ents.empty()) return;
+  const std::optional<size_t> skip = make_room(ents.front().index, ents.back().index);
+  if (!skip) return;
+  entries_.insert(entries_.end(), ents.begin() + static_cast<ptrdiff_t>(*skip), ents.end());
+}
+
+void MemoryStorage::append_moved(std::span<Entry> ents) {
+  if (ents.empty()) return;
+  const std::optional<size_t> skip = make_room(ents.front().index, ents.back().index);
+  if (!skip) return;
+  entries_.insert(entries_.end(),
+                  std::make_move_iterator(ents.begin() + static_cast<ptrdiff_t>(*skip)),
+                  std::make_move_iterator(ents.end()));
 }
 
 }  // namespace arbor::raft

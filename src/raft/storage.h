@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -75,8 +76,15 @@ class MemoryStorage : public Storage {
   // Appends entries, truncating any conflicting suffix; entries already compacted are skipped.
   // REQUIRES: entries are contiguous and leave no gap after last_index().
   void append(std::span<const Entry> entries);
+  // The same, moving each entry's payload out of `entries` instead of copying it (their
+  // index and term stay).
+  void append_moved(std::span<Entry> entries);
 
  private:
+  // Makes room for entries [front, back]: truncates any suffix from `front` on. Returns how
+  // many of them to skip (already compacted), or nullopt when all of them are.
+  std::optional<size_t> make_room(uint64_t front, uint64_t back);
+
   HardState hard_state_;
   Snapshot snapshot_;           // Newest snapshot; its index/term mirror entries_[0].
   std::vector<Entry> entries_;  // entries_[i].index == entries_[0].index + i.

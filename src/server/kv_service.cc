@@ -634,7 +634,7 @@ void KvService::send(std::vector<raft::Message>& msgs) {
   msgs.clear();
 }
 
-void KvService::persist(const raft::Ready& rd) {
+void KvService::persist(raft::Ready& rd) {
   if (log_ != nullptr) {
     // A failed write or sync stops the process: it is never retried (the page cache may have
     // dropped the dirty pages, so a retry could report success for lost data).
@@ -652,7 +652,7 @@ void KvService::persist(const raft::Ready& rd) {
     raft_term_.store(hard_state_.term, std::memory_order_release);
   }
   if (rd.snapshot) (void)storage_.apply_snapshot(raft::Snapshot{rd.snapshot->meta, {}});
-  if (!rd.entries.empty()) storage_.append(rd.entries);
+  if (!rd.entries.empty()) storage_.append_moved(rd.entries);
 }
 
 void KvService::install_snapshot(const raft::Snapshot& snap) {

@@ -225,7 +225,9 @@ class KvService {
   void drain_ready(std::chrono::steady_clock::time_point now);
   void handle_ready(raft::Ready& rd);
   void send(std::vector<raft::Message>& msgs);
-  void persist(const raft::Ready& rd);
+  // Writes and syncs the Ready's state; hands its entries' payloads to the in-memory log (the
+  // Ready keeps their index and term, which is all advance() needs).
+  void persist(raft::Ready& rd);
   void install_snapshot(const raft::Snapshot& snap);
   void apply(const std::vector<raft::Entry>& entries);
   void serve_reads();

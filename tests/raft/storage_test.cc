@@ -81,6 +81,31 @@ TEST_F(StorageTest, AppendTruncatesAConflictingSuffixAndSkipsCompactedEntries) {
   EXPECT_EQ(s_.last_index(), 6u);
 }
 
+// append_moved places entries exactly as append does (truncation, skipping what is
+// compacted), taking their payloads and leaving their index and term for the caller.
+TEST_F(StorageTest, AppendMovedPlacesEntriesLikeAppendAndTakesThePayloads) {
+  MemoryStorage copy;
+  EXPECT_TRUE(copy.apply_snapshot(Snapshot{SnapshotMeta{3, 3, {}}, ""}));
+  copy.append(std::vector<Entry>{E(4, 4), E(5, 5)});
+  for (const std::vector<Entry>& batch :
+       {std::vector<Entry>{E(4, 4, "a"), E(5, 6, "b")},
+        std::vector<Entry>{E(2, 3, "c"), E(3, 3, "d"), E(4, 4, "e")},
+        std::vector<Entry>{E(5, 5, std::string(100, 'f')), E(6, 5, "g")},
+        std::vector<Entry>{E(1, 1, "h")}}) {
+    copy.append(batch);
+    std::vector<Entry> moved = batch;
+    s_.append_moved(moved);
+    EXPECT_EQ(*s_.entries(s_.first_index(), s_.last_index() + 1, kNoLimit),
+              *copy.entries(copy.first_index(), copy.last_index() + 1, kNoLimit));
+    ASSERT_EQ(moved.size(), batch.size());
+    for (size_t i = 0; i < moved.size(); ++i) {
+      EXPECT_EQ(moved[i].index, batch[i].index);
+      EXPECT_EQ(moved[i].term, batch[i].term);
+    }
+  }
+  EXPECT_EQ(s_.entries(5, 6, kNoLimit)->front().data, std::string(100, 'f'));
+}
+
 // Raft §7: TestStorageApplySnapshot.
 TEST_F(StorageTest, ApplySnapshotReplacesEverythingButRefusesAnOlderOne) {
   EXPECT_TRUE(s_.apply_snapshot(Snapshot{SnapshotMeta{10, 7, {}}, ""}));
