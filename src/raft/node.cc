@@ -112,33 +112,42 @@ Status Node::status() const {
 
 void coalesce_appends(std::vector<Message>& msgs, uint64_t max_bytes) {
   if (msgs.size() < 2) return;
-  // For each member, the position in `out` of the last message kept for it.
-  std::vector<std::pair<uint64_t, size_t>> last;
+  // Per member: where the last message kept for it now is, and its entries' payload bytes.
+  struct Last {
+    uint64_t to;
+    size_t at;
+    uint64_t bytes;
+  };
+  std::vector<Last> last;
+  auto payload = [](const Message& m) {
+    uint64_t n = 0;
+    for (const Entry& e : m.entries) n += entry_size(e);
+    return n;
+  };
   size_t out = 0;
   for (size_t i = 0; i < msgs.size(); ++i) {
     Message& m = msgs[i];
-    auto it = std::find_if(last.begin(), last.end(), [&](const auto& l) { return l.first == m.to; });
+    auto it = std::find_if(last.begin(), last.end(), [&](const Last& l) { return l.to == m.to; });
+    const uint64_t bytes = payload(m);
     if (it != last.end() && m.type == MessageType::kApp) {
-      Message& prev = msgs[it->second];
+      Message& prev = msgs[it->at];
       const bool empty = prev.entries.empty();
       const uint64_t prev_last = empty ? prev.index : prev.entries.back().index;
       const uint64_t prev_last_term = empty ? prev.log_term : prev.entries.back().term;
-      uint64_t bytes = 0;
-      for (const Entry& e : prev.entries) bytes += entry_size(e);
-      for (const Entry& e : m.entries) bytes += entry_size(e);
       if (prev.type == MessageType::kApp && prev.term == m.term && m.index == prev_last &&
-          m.log_term == prev_last_term && bytes <= max_bytes) {
+          m.log_term == prev_last_term && it->bytes + bytes <= max_bytes) {
         prev.entries.insert(prev.entries.end(), std::make_move_iterator(m.entries.begin()),
                             std::make_move_iterator(m.entries.end()));
         prev.commit = std::max(prev.commit, m.commit);
+        it->bytes += bytes;
         continue;
       }
     }
     if (out != i) msgs[out] = std::move(m);
     if (it != last.end()) {
-      it->second = out;
+      *it = Last{it->to, out, bytes};
     } else {
-      last.emplace_back(msgs[out].to, out);
+      last.push_back(Last{msgs[out].to, out, bytes});
     }
     ++out;
   }

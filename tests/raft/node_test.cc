@@ -192,6 +192,16 @@ TEST(CoalesceAppendsTest, MergesOnlyAppendsThatContinueThePreviousMessageToTheSa
     coalesce_appends(v, 7);
     EXPECT_EQ(v, kept[i]) << "case " << i;
   }
+
+  // The cap counts everything merged so far: three appends of 3 bytes under a cap of 8 make
+  // one message of two and one of one.
+  std::vector<Message> chain = {app(2, 6, 2, {E(7, 2, "aaa")}, 4), app(2, 7, 2, {E(8, 2, "bbb")}, 4),
+                                app(2, 8, 2, {E(9, 2, "ccc")}, 4)};
+  coalesce_appends(chain, 8);
+  ASSERT_EQ(chain.size(), 2u);
+  EXPECT_EQ(chain[0].entries, (std::vector<Entry>{E(7, 2, "aaa"), E(8, 2, "bbb")}));
+  EXPECT_EQ(chain[1].entries, (std::vector<Entry>{E(9, 2, "ccc")}));
+  EXPECT_EQ(chain[1].index, 8u);
 }
 
 // Checklist (node API): TestNodeStep / TestRawNodeStep / TestIsLocalMsg.
