@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -367,16 +368,32 @@ TEST_F(ServerTest, PipelinedWritesAreAnsweredInOrderOnOneConnection) {
 
 // A reply larger than the socket can take at once (the send buffer grows to 4 MiB at most): the
 // part the apply loop's send() could not write is finished by the I/O thread, whole and in order.
+// Puts a 5 MiB value of `c`s at /big (a reply that carries it is larger than a socket buffer)
+// and returns the form body that did it.
+std::string PutBigValue(const arbor::testing::ArborProcess& server, char c) {
+  httplib::Client cli("127.0.0.1", server.port());
+  EXPECT_TRUE(WaitFor([&] { auto r = cli.Get("/v2/keys/"); return r && r->status == 200; },
+                      std::chrono::seconds(10)));
+  std::string body = "value=" + std::string(5 << 20, c);
+  auto put = cli.Put("/v2/keys/big", body, "application/x-www-form-urlencoded");
+  EXPECT_TRUE(put && put->status == 201);
+  return body;
+}
+
+// Where the body of the first reply in `raw` starts and how long it is: for a 200 with a
+// Content-Length; nullopt otherwise.
+std::optional<std::pair<size_t, size_t>> FirstOkBody(const std::string& raw) {
+  if (raw.compare(0, 17, "HTTP/1.1 200 OK\r\n") != 0) return std::nullopt;
+  const size_t hdr_end = raw.find("\r\n\r\n");
+  const size_t cl = raw.find("Content-Length: ");
+  if (hdr_end == std::string::npos || cl >= hdr_end) return std::nullopt;
+  return std::make_pair(hdr_end + 4, static_cast<size_t>(std::stoull(raw.substr(cl + 16))));
+}
+
 TEST(ServerReplyTest, AWriteReplyLargerThanTheSocketBufferArrivesWhole) {
   if (access("bin/arbor", X_OK) != 0) GTEST_SKIP() << "bin/arbor not built";
   arbor::testing::ArborProcess server({"--max-request-bytes", "16777216"});
-  httplib::Client cli("127.0.0.1", server.port());
-  ASSERT_TRUE(WaitFor([&] { auto r = cli.Get("/v2/keys/"); return r && r->status == 200; },
-                      std::chrono::seconds(10)));
-  const std::string body = "value=" + std::string(5 << 20, 'b');
-  auto first = cli.Put("/v2/keys/big", body, "application/x-www-form-urlencoded");
-  ASSERT_TRUE(first);
-  ASSERT_EQ(first->status, 201);
+  const std::string body = PutBigValue(server, 'b');
   arbor::testing::RawConn c(server.port(), 4096);
   ASSERT_TRUE(c.ok());
   // The reply carries the new value and the previous one: 10 MiB for a 4 KiB receive buffer.
@@ -384,15 +401,39 @@ TEST(ServerReplyTest, AWriteReplyLargerThanTheSocketBufferArrivesWhole) {
                      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // Let the send buffer fill.
   const std::string reply = c.read(std::chrono::seconds(30), nullptr, "\"createdIndex\":4}}\n");
-  ASSERT_EQ(reply.substr(0, reply.find("\r\n")), "HTTP/1.1 200 OK");
-  const size_t hdr_end = reply.find("\r\n\r\n");
-  ASSERT_NE(hdr_end, std::string::npos);
-  const size_t cl = reply.find("Content-Length: ");
-  ASSERT_LT(cl, hdr_end);
-  EXPECT_EQ(std::stoull(reply.substr(cl + 16)), reply.size() - hdr_end - 4);
+  const auto body_at = FirstOkBody(reply);
+  ASSERT_TRUE(body_at) << reply.substr(0, reply.find("\r\n"));
+  EXPECT_EQ(body_at->second, reply.size() - body_at->first);
   const std::string start = "{\"action\":\"set\",\"node\":{\"key\":\"/big\",\"value\":\"bbbbb";
-  EXPECT_EQ(reply.substr(hdr_end + 4, start.size()), start);
+  EXPECT_EQ(reply.substr(body_at->first, start.size()), start);
   // The connection then serves the next request.
   ASSERT_TRUE(c.send("GET /v2/keys/ HTTP/1.1\r\nHost: x\r\n\r\n"));
   EXPECT_NE(c.read(std::chrono::seconds(5), nullptr, "\"dir\":true").find("HTTP/1.1 200 OK"), std::string::npos);
+}
+
+// The same for a reply the I/O thread writes (a GET): its first send() takes what the socket
+// holds, the write operation it falls back to sends the rest; pipelined requests behind it are
+// answered in order.
+TEST(ServerReplyTest, AReadReplyLargerThanTheSocketBufferArrivesWholeAndInOrder) {
+  if (access("bin/arbor", X_OK) != 0) GTEST_SKIP() << "bin/arbor not built";
+  arbor::testing::ArborProcess server({"--max-request-bytes", "16777216"});
+  PutBigValue(server, 'g');
+  arbor::testing::RawConn c(server.port(), 4096);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.send("GET /v2/keys/big HTTP/1.1\r\nHost: x\r\n\r\nGET /v2/keys/nope HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // Let the send buffer fill.
+  const std::string reply = c.read(std::chrono::seconds(30), nullptr, "\"cause\":\"/nope\"");
+  const auto body_at = FirstOkBody(reply);
+  ASSERT_TRUE(body_at) << reply.substr(0, reply.find("\r\n"));
+  const std::string first = reply.substr(body_at->first, body_at->second);
+  const size_t v = first.find("\"value\":\"");
+  ASSERT_NE(v, std::string::npos);
+  const size_t v_end = first.find('"', v + 9);
+  ASSERT_NE(v_end, std::string::npos);
+  const std::string_view got(first.data() + v + 9, v_end - v - 9);
+  EXPECT_TRUE(got == std::string(5 << 20, 'g')) << "a value of " << got.size() << " bytes";
+  EXPECT_EQ(first.back(), '\n');
+  // The second reply follows the first, whole.
+  const std::string second = reply.substr(body_at->first + body_at->second);
+  EXPECT_EQ(second.substr(0, second.find("\r\n")), "HTTP/1.1 404 Not Found");
 }
