@@ -58,21 +58,26 @@ std::optional<std::string_view> Form::get(std::string_view key) const {
 bool url_unescape(std::string_view s, bool query_mode, std::string* out, std::string* err) {
   out->clear();
   out->reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) {
-        std::string_view bad = s.substr(i, 3);
-        *err = "invalid URL escape " + go_quote(bad);
-        return false;
-      }
-      out->push_back(static_cast<char>(hex_val(s[i + 1]) * 16 + hex_val(s[i + 2])));
-      i += 2;
-    } else if (c == '+' && query_mode) {
+  size_t i = 0;
+  while (i < s.size()) {
+    // Copy the run up to the next escape in one go.
+    size_t j = i;
+    while (j < s.size() && s[j] != '%' && (s[j] != '+' || !query_mode)) ++j;
+    out->append(s.data() + i, j - i);
+    if (j == s.size()) break;
+    i = j;
+    if (s[i] == '+') {
       out->push_back(' ');
-    } else {
-      out->push_back(c);
+      ++i;
+      continue;
     }
+    if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) {
+      std::string_view bad = s.substr(i, 3);
+      *err = "invalid URL escape " + go_quote(bad);
+      return false;
+    }
+    out->push_back(static_cast<char>(hex_val(s[i + 1]) * 16 + hex_val(s[i + 2])));
+    i += 3;
   }
   return true;
 }
@@ -190,6 +195,20 @@ std::string mux_clean_path(std::string_view p) {
   // ServeMux keeps a trailing slash (path.Clean drops it), unless the result is "/".
   if (p.back() == '/' && out != "/") out.push_back('/');
   return out;
+}
+
+bool mux_path_is_clean(std::string_view p) {
+  if (p.empty() || p[0] != '/') return false;
+  // Every segment but a last empty one (a kept trailing slash) is a name: no "//", ".", "..".
+  size_t i = 1;
+  while (i < p.size()) {
+    size_t j = p.find('/', i);
+    if (j == std::string_view::npos) j = p.size();
+    const std::string_view seg = p.substr(i, j - i);
+    if (seg.empty() || seg == "." || seg == "..") return false;
+    i = j + 1;
+  }
+  return true;
 }
 
 std::string escape_path(std::string_view p) {

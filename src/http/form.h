@@ -47,6 +47,8 @@ bool parse_media_type(std::string_view content_type, std::string* media_type, st
 
 // ServeMux's cleanPath: path.Clean, rooted, keeping a trailing slash.
 std::string mux_clean_path(std::string_view p);
+// Whether mux_clean_path(p) == p, without building the cleaned path (the usual request).
+bool mux_path_is_clean(std::string_view p);
 
 // The path escaped as Go's URL.EscapedPath for a redirect Location.
 std::string escape_path(std::string_view p);

@@ -47,7 +47,7 @@ Result<KeysRequest, Error> parse_keys_request(const KeysInput& in) {
   std::string_view rest = in.path.size() >= kPrefix.size() ? in.path.substr(kPrefix.size()) : "";
   std::string joined = "/1/";
   joined.append(rest);
-  r.path = store::clean_path(joined);
+  r.path = store::is_clean_path(joined) ? std::move(joined) : store::clean_path(joined);
   auto get_uint = [&](std::string_view key, uint64_t* v) {
     if (auto s = form.get(key)) {
       auto parsed = parse_uint64(*s);

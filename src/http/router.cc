@@ -290,7 +290,7 @@ void Router::Impl::handle(HttpRequest& req, const ExchangePtr& ex) {
     return ex->reply(std::move(r));
   }
   // Go's ServeMux answers an unclean path with a redirect to the clean one.
-  if (req.method != "CONNECT") {
+  if (req.method != "CONNECT" && !mux_path_is_clean(req.path)) {
     std::string clean = mux_clean_path(req.path);
     if (clean != req.path) {
       std::string location = escape_path(clean);

@@ -41,6 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string clean = mux_clean_path(path);
     CHECK(!clean.empty() && clean[0] == '/', "cleaned path is not rooted");
     CHECK(mux_clean_path(clean) == clean, "mux_clean_path is not idempotent");
+    CHECK(mux_path_is_clean(path) == (clean == path),
+          "mux_path_is_clean disagrees with mux_clean_path");
     CHECK(clean.find("//") == std::string::npos, "cleaned path has //");
     // The redirect the router sends for an unclean path.
     std::string location = escape_path(clean);

@@ -60,6 +60,14 @@ TEST(MuxCleanPath, CleansButKeepsATrailingSlash) {
   EXPECT_EQ(mux_clean_path(""), "/");
 }
 
+TEST(MuxCleanPath, IsCleanAnswersWhetherCleaningChangesThePath) {
+  for (std::string_view p : {"/", "/v2/keys", "/v2/keys/", "/v2/keys/a.b/..c/...", "/a/b/c", "",
+                             "v2/keys", "//", "/v2//keys", "/v2/keys//", "/./a", "/a/.", "/a/..",
+                             "/a/../b", "/..", "/a/./", "/.a/b./", "/a//"}) {
+    EXPECT_EQ(mux_path_is_clean(p), mux_clean_path(p) == p) << p;
+  }
+}
+
 TEST(EscapePath, EscapesLikeGoUrlPaths) {
   EXPECT_EQ(escape_path("/v2/keys/with space"), "/v2/keys/with%20space");
   EXPECT_EQ(escape_path("/a:b@c=d&e+f$,;"), "/a:b@c=d&e+f$,;");
