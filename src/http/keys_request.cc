@@ -45,7 +45,10 @@ Result<KeysRequest, Error> parse_keys_request(const KeysInput& in) {
   server::Request& r = out.req;
   constexpr std::string_view kPrefix = "/v2/keys";
   std::string_view rest = in.path.size() >= kPrefix.size() ? in.path.substr(kPrefix.size()) : "";
-  std::string joined = "/1/";
+  // "/1" + rest, cleaned below: a rest that starts with '/' (the usual one) gets no second slash,
+  // so the joined path is usually clean already and is moved, not rebuilt.
+  std::string joined = "/1";
+  if (rest.empty() || rest[0] != '/') joined.push_back('/');
   joined.append(rest);
   r.path = store::is_clean_path(joined) ? std::move(joined) : store::clean_path(joined);
   auto get_uint = [&](std::string_view key, uint64_t* v) {
