@@ -544,6 +544,7 @@ void Router::Impl::serve_watch(const server::Request& r, const ExchangePtr& ex,
   }
   const store::WatchResult& w = watched.value();
   HttpResponse head;
+  head.headers.reserve(common.size() + 160);  // Grown from `common`, it reallocated per header.
   head.headers = common;
   head.add_header("Content-Type", "application/json");
   head.add_header("X-Etcd-Cluster-Id", cluster_id);

@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <limits>
@@ -308,6 +309,7 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
     // wake-up reads are taken into a fresh one).
     if (buffer_.size() == 0) buffer_.shrink_to_fit();
     std::string out;
+    out.reserve(r.headers.size() + 128);
     append_status_line(out, r.status);
     out += r.headers;
     out += date_header();
@@ -327,12 +329,16 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
       return close();
     }
     std::string out;
+    size_t total = 5;  // The last chunk.
+    for (size_t i = 0; i < n; ++i) total += chunks[i]->size() + 20;
+    out.reserve(total);
     for (size_t i = 0; i < n; ++i) {
       const std::string& data = *chunks[i];
       if (data.empty()) continue;
       char len[20];
-      const int k = std::snprintf(len, sizeof len, "%zx\r\n", data.size());
-      out.append(len, static_cast<size_t>(k));
+      const auto [end, ec] = std::to_chars(len, len + sizeof len, data.size(), 16);
+      out.append(len, end);
+      out += "\r\n";
       out += data;
       out += "\r\n";
     }
