@@ -83,6 +83,8 @@ bool url_unescape(std::string_view s, bool query_mode, std::string* out, std::st
 }
 
 std::string parse_query(std::string_view query, Form* form) {
+  if (query.empty()) return std::string();
+  form->reserve(form->size() + 4);  // A request's few parameters: one allocation, not three.
   std::string first_err;
   std::string key, value, err;
   while (!query.empty()) {

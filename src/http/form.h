@@ -19,6 +19,8 @@ namespace arbor::http {
 class Form {
  public:
   void add(std::string key, std::string value) { kv_.emplace_back(std::move(key), std::move(value)); }
+  void reserve(size_t n) { kv_.reserve(n); }
+  size_t size() const { return kv_.size(); }
   // The first value of `key`, or nullopt when the key is absent.
   std::optional<std::string_view> get(std::string_view key) const;
   bool has(std::string_view key) const { return get(key).has_value(); }

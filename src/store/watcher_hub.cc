@@ -14,7 +14,7 @@ uint64_t WatcherHub::add(std::string_view path, bool recursive, bool stream, uin
   if (list_it == by_path_.end()) list_it = by_path_.emplace(std::string(path), WatcherList()).first;
   WatcherList& list = list_it->second;
   list.push_back(Watcher{id, recursive, stream, since_index, std::move(callback)});
-  by_id_.emplace(id, Handle{list_it->first, std::prev(list.end())});
+  by_id_.emplace(id, Handle{&list_it->first, std::prev(list.end())});
   count_.fetch_add(1, std::memory_order_relaxed);
   return id;
 }
@@ -23,7 +23,7 @@ void WatcherHub::remove(uint64_t id) {
   std::lock_guard<std::mutex> lock(mu_);
   auto h = by_id_.find(id);
   if (h == by_id_.end()) return;
-  auto list_it = by_path_.find(h->second.path);
+  auto list_it = by_path_.find(*h->second.path);
   erase_locked(list_it, h->second.it);
 }
 

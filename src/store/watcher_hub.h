@@ -53,7 +53,9 @@ class WatcherHub {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   struct Handle {
-    std::string path;
+    // The key of the watcher's list in by_path_: nodes do not move, and the list lives as long
+    // as it holds a watcher.
+    const std::string* path;
     WatcherList::iterator it;
   };
 
