@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "store/key_path.h"
+
 namespace arbor::http {
 namespace {
 
@@ -200,17 +202,12 @@ std::string mux_clean_path(std::string_view p) {
 }
 
 bool mux_path_is_clean(std::string_view p) {
-  if (p.empty() || p[0] != '/') return false;
-  // Every segment but a last empty one (a kept trailing slash) is a name: no "//", ".", "..".
-  size_t i = 1;
-  while (i < p.size()) {
-    size_t j = p.find('/', i);
-    if (j == std::string_view::npos) j = p.size();
-    const std::string_view seg = p.substr(i, j - i);
-    if (seg.empty() || seg == "." || seg == "..") return false;
-    i = j + 1;
+  // A clean store path, or one with a trailing slash kept (but "//" is not "/" kept).
+  if (p.size() > 1 && p.back() == '/') {
+    p.remove_suffix(1);
+    if (p.size() == 1) return false;
   }
-  return true;
+  return store::is_clean_path(p);
 }
 
 std::string escape_path(std::string_view p) {
