@@ -202,6 +202,14 @@ class RequestExchange final : public Exchange {
   }
 
  private:
+  // Runs f(session, seq) on the session's thread: at once when this is it (see
+  // on_home_thread), else through dispatch, which keeps f's captures alive until then.
+  template <class F>
+  void on_session(F f) {
+    if (session_->on_home_thread()) return f(*session_, seq_);
+    asio::dispatch(session_->executor(), [s = session_, seq = seq_, f = std::move(f)]() mutable { f(*s, seq); });
+  }
+
   std::shared_ptr<Session> session_;
   uint64_t seq_;
 };
@@ -892,38 +900,20 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
 };
 
 void RequestExchange::reply(HttpResponse resp) {
-  if (session_->on_home_thread()) return session_->deliver_reply(seq_, resp);
   if (!t_io_thread && session_->direct_reply(seq_, resp)) return;
-  auto s = session_;
-  asio::dispatch(s->executor(), [s, seq = seq_, r = std::move(resp)]() mutable {
-    s->deliver_reply(seq, r);
-  });
+  on_session([r = std::move(resp)](Session& s, uint64_t seq) mutable { s.deliver_reply(seq, r); });
 }
 void RequestExchange::stream_begin(HttpResponse head) {
-  if (session_->on_home_thread()) return session_->deliver_stream_begin(seq_, head);
-  auto s = session_;
-  asio::dispatch(s->executor(), [s, seq = seq_, r = std::move(head)]() mutable {
-    s->deliver_stream_begin(seq, r);
-  });
+  on_session([r = std::move(head)](Session& s, uint64_t seq) mutable { s.deliver_stream_begin(seq, r); });
 }
 void RequestExchange::stream_write(std::shared_ptr<const std::string> data, bool last) {
-  if (session_->on_home_thread()) return session_->deliver_stream_write(seq_, &data, 1, last);
-  auto s = session_;
-  asio::dispatch(s->executor(), [s, seq = seq_, d = std::move(data), last] {
-    s->deliver_stream_write(seq, &d, 1, last);
-  });
+  on_session([d = std::move(data), last](Session& s, uint64_t seq) { s.deliver_stream_write(seq, &d, 1, last); });
 }
 void RequestExchange::stream_end() {
-  if (session_->on_home_thread()) return session_->deliver_stream_end(seq_);
-  auto s = session_;
-  asio::dispatch(s->executor(), [s, seq = seq_] { s->deliver_stream_end(seq); });
+  on_session([](Session& s, uint64_t seq) { s.deliver_stream_end(seq); });
 }
 void RequestExchange::on_disconnect(std::function<void()> f) {
-  if (session_->on_home_thread()) return session_->set_disconnect(seq_, f);
-  auto s = session_;
-  asio::dispatch(s->executor(), [s, seq = seq_, f = std::move(f)]() mutable {
-    s->set_disconnect(seq, f);
-  });
+  on_session([f = std::move(f)](Session& s, uint64_t seq) mutable { s.set_disconnect(seq, f); });
 }
 
 }  // namespace
