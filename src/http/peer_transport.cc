@@ -21,6 +21,7 @@
 
 #include "http/json.h"
 #include "http/peer_wire.h"
+#include "http/send_now.h"
 #include "http/tls_context.h"
 #include "raft/codec.h"
 #include "server/kv_service.h"
@@ -186,7 +187,7 @@ struct PeerTransport::Impl : std::enable_shared_from_this<PeerTransport::Impl> {
         // spares waking the transport's thread for it (one hand-off per message). Whatever the
         // socket does not take at once (or an error, which the transport's write then meets
         // and handles) is left to the transport's thread as usual.
-        const ssize_t n = ::send(p->direct_fd, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        const ssize_t n = send_now(p->direct_fd, frame);
         if (n == static_cast<ssize_t>(frame.size())) return;
         if (n > 0) {
           frame.erase(0, static_cast<size_t>(n));

@@ -33,6 +33,7 @@
 #include "http/park_set.h"
 #include "http/peer_wire.h"
 #include "http/router.h"
+#include "http/send_now.h"
 #include "http/server.h"
 #include "http/tls_context.h"
 #include "store/error.h"
@@ -289,7 +290,7 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
         // until finish_direct runs.
         out.clear();
         render_reply(out, r, keep_alive_, head_);
-        const ssize_t n = ::send(stream_.native_handle(), out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        const ssize_t n = send_now(stream_.native_handle(), out);
         if (n >= 0) sent = static_cast<size_t>(n);
         else err = errno;
       }
@@ -641,11 +642,7 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
       return;
     }
     if constexpr (!kTls) {
-      ssize_t n;
-      do {
-        n = ::send(socket().native_handle(), bytes.data(), bytes.size(),
-                   MSG_DONTWAIT | MSG_NOSIGNAL);
-      } while (n < 0 && errno == EINTR);
+      const ssize_t n = send_now(socket().native_handle(), bytes);
       if (n == static_cast<ssize_t>(bytes.size())) {
         out_ = std::move(bytes);
         return on_sent();
