@@ -202,6 +202,15 @@ class ClusterTest : public ::testing::Test {
     }
     return nullptr;
   }
+  // Three members, their leader and one follower; fails the test when either is missing.
+  void StartThree(Node** lead, Node** follower) {
+    StartCluster(3);
+    *lead = Leader();
+    ASSERT_NE(*lead, nullptr);
+    *follower = Follower();
+    ASSERT_NE(*follower, nullptr);
+  }
+
   Node* Follower() {
     Node* lead = Leader();
     for (auto& m : nodes_)
@@ -269,11 +278,9 @@ class ClusterTest : public ::testing::Test {
 };
 
 TEST_F(ClusterTest, ThreeMembersServeTheV2ApiThroughAFollower) {
-  StartCluster(3);
-  Node* lead = Leader();
-  ASSERT_NE(lead, nullptr);
-  Node* f = Follower();
-  ASSERT_NE(f, nullptr);
+  Node* lead = nullptr;
+  Node* f = nullptr;
+  ASSERT_NO_FATAL_FAILURE(StartThree(&lead, &f));
   auto put = f->Put("greeting", "hello");
   ASSERT_TRUE(put);
   EXPECT_EQ(put->status, 201) << put->body;
@@ -309,11 +316,9 @@ TEST_F(ClusterTest, ThreeMembersServeTheV2ApiThroughAFollower) {
 // 24 values of 1 MB are written fills its socket, so both happen; once it runs again it must
 // end with every value intact.
 TEST_F(ClusterTest, AFollowerPausedUnderLargeWritesCatchesUpIntact) {
-  StartCluster(3);
-  Node* lead = Leader();
-  ASSERT_NE(lead, nullptr);
-  Node* f = Follower();
-  ASSERT_NE(f, nullptr);
+  Node* lead = nullptr;
+  Node* f = nullptr;
+  ASSERT_NO_FATAL_FAILURE(StartThree(&lead, &f));
   ASSERT_EQ(kill(f->pid(), SIGSTOP), 0);
   constexpr int kValues = 24;
   auto value = [](int i) { return std::string(1000000, static_cast<char>('a' + i % 26)); };
