@@ -1,7 +1,9 @@
 #include "http/form.h"
 
+#include <array>
 #include <cctype>
 
+#include "http/scan.h"
 #include "store/key_path.h"
 
 namespace arbor::http {
@@ -42,12 +44,16 @@ std::string go_quote(std::string_view s) {
   return out;
 }
 
-bool is_token_char(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (u <= 0x20 || u >= 0x7f) return false;
-  static const std::string_view kSpecials = "()<>@,;:\\\"/[]?=";
-  return kSpecials.find(c) == std::string_view::npos;
-}
+// RFC 2045 token characters: printable ASCII except space and the tspecials.
+constexpr auto kTokenChar = [] {
+  std::array<bool, 256> t{};
+  constexpr std::string_view kSpecials = "()<>@,;:\\\"/[]?=";
+  for (int c = 0x21; c < 0x7f; ++c)
+    t[c] = kSpecials.find(static_cast<char>(c)) == std::string_view::npos;
+  return t;
+}();
+
+bool is_token_char(char c) { return kTokenChar[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 
@@ -63,8 +69,7 @@ bool url_unescape(std::string_view s, bool query_mode, std::string* out, std::st
   size_t i = 0;
   while (i < s.size()) {
     // Copy the run up to the next escape in one go.
-    size_t j = i;
-    while (j < s.size() && s[j] != '%' && (s[j] != '+' || !query_mode)) ++j;
+    const size_t j = i + url_plain_prefix(s.data() + i, s.size() - i, query_mode);
     out->append(s.data() + i, j - i);
     if (j == s.size()) break;
     i = j;
@@ -166,6 +171,14 @@ bool parse_media_type(std::string_view ct, std::string* media_type, std::string*
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return true;
+}
+
+std::optional<bool> is_form_content_type(std::string_view content_type, std::string* err) {
+  constexpr std::string_view kForm = "application/x-www-form-urlencoded";
+  if (content_type == kForm) return true;
+  std::string media;
+  if (!parse_media_type(content_type, &media, err)) return std::nullopt;
+  return media == kForm;
 }
 
 std::string mux_clean_path(std::string_view p) {

@@ -46,6 +46,10 @@ std::optional<uint64_t> parse_uint64(std::string_view s);
 // Go's mime.ParseMediaType, reduced to what ParseForm needs: the lower-cased media type, or an
 // error text ("mime: no media type", ...).
 bool parse_media_type(std::string_view content_type, std::string* media_type, std::string* err);
+// Is the media type of `content_type` application/x-www-form-urlencoded (the body ParseForm
+// reads)? nullopt, with `err` set, when it does not parse. The usual spelling is checked
+// before any parsing.
+std::optional<bool> is_form_content_type(std::string_view content_type, std::string* err);
 
 // ServeMux's cleanPath: path.Clean, rooted, keeping a trailing slash.
 std::string mux_clean_path(std::string_view p);

@@ -1,8 +1,9 @@
 #include "http/json.h"
 
-#include <array>
 #include <charconv>
 #include <ctime>
+
+#include "http/scan.h"
 
 namespace arbor::http {
 namespace {
@@ -55,15 +56,6 @@ size_t utf8_len(std::string_view s, size_t i, uint32_t* rune) {
   return 0;
 }
 
-// Bytes that end a run append_json_string copies as they are: control characters, '"', '\\',
-// Go's HTML escapes ('<', '>', '&') and every non-ASCII byte (checked as UTF-8).
-constexpr auto kStopsRun = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c)
-    t[c] = c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= 0x80;
-  return t;
-}();
-
 void append_u_escape(std::string& out, uint32_t v) {
   out += "\\u";
   out.push_back(kHex[(v >> 12) & 15]);
@@ -88,8 +80,7 @@ void append_json_string(std::string& out, std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     // Copy the longest run that needs no escaping in one go.
-    size_t j = i;
-    while (j < s.size() && !kStopsRun[static_cast<unsigned char>(s[j])]) ++j;
+    const size_t j = i + json_plain_prefix(s.data() + i, s.size() - i);
     out.append(s.data() + i, j - i);
     i = j;
     if (i >= s.size()) break;

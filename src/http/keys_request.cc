@@ -20,10 +20,10 @@ std::string parse_form(const KeysInput& in, Form* form) {
   std::string err;
   if (in.method == "POST" || in.method == "PUT" || in.method == "PATCH") {
     std::string_view ct = in.content_type.empty() ? "application/octet-stream" : in.content_type;
-    std::string media;
-    if (!parse_media_type(ct, &media, &err)) {
+    const std::optional<bool> form_body = is_form_content_type(ct, &err);
+    if (!form_body) {
       // Go still parses the query; the body error wins.
-    } else if (media == "application/x-www-form-urlencoded") {
+    } else if (*form_body) {
       if (in.body.size() > kMaxFormBytes) {
         err = "http: POST too large";
       } else {

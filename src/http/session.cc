@@ -519,9 +519,9 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
     if (v != bhttp::verb::put && v != bhttp::verb::post && v != bhttp::verb::patch) return false;
     auto it = msg.find(bhttp::field::content_type);
     if (it == msg.end()) return false;
-    std::string media, err;
-    return parse_media_type(std::string_view(it->value().data(), it->value().size()), &media, &err) &&
-           media == "application/x-www-form-urlencoded";
+    std::string err;
+    return is_form_content_type(std::string_view(it->value().data(), it->value().size()), &err)
+        .value_or(false);
   }
 
   // Once the headers are in: a body declared longer than the limits is refused before any of it

@@ -33,6 +33,20 @@ TEST(ParseQuery, SemicolonIsAnError) {
   EXPECT_EQ(parse_query("a=1;b=2", &f), "invalid semicolon separator in query");
 }
 
+TEST(FormContentType, TheUsualSpellingAndWhatParsesToIt) {
+  std::string err;
+  EXPECT_EQ(is_form_content_type("application/x-www-form-urlencoded", &err), true);
+  EXPECT_EQ(is_form_content_type("Application/X-WWW-Form-Urlencoded; charset=utf-8", &err), true);
+  EXPECT_EQ(is_form_content_type(" application/x-www-form-urlencoded ", &err), true);
+  EXPECT_EQ(is_form_content_type("text/plain", &err), false);
+  EXPECT_EQ(is_form_content_type("application/x-www-form-urlencodedx", &err), false);
+  EXPECT_EQ(err, "");
+  EXPECT_EQ(is_form_content_type("/x", &err), std::nullopt);
+  EXPECT_EQ(err, "mime: no media type");
+  EXPECT_EQ(is_form_content_type("a/b c", &err), std::nullopt);
+  EXPECT_EQ(err, "mime: unexpected content after media subtype");
+}
+
 TEST(ParseBool, AcceptsGoSpellingsOnly) {
   for (const char* t : {"1", "t", "T", "TRUE", "true", "True"}) EXPECT_EQ(parse_bool(t), true) << t;
   for (const char* f : {"0", "f", "F", "FALSE", "false", "False"}) EXPECT_EQ(parse_bool(f), false) << f;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "http/scan.h"
+
 #include "testutil/small_stack.h"
 
 namespace arbor::http {
@@ -26,6 +28,40 @@ TEST(JsonString, KeepsValidUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(Quote("\xe2\x82"), R"("\ufffd\ufffd")");  // A cut-off 3-byte sequence.
   EXPECT_EQ(Quote("\xc0\xaf"), R"("\ufffd\ufffd")");  // Overlong.
   EXPECT_EQ(Quote("\xe2\x80\xa8\xe2\x80\xa9"), R"("\u2028\u2029")");
+}
+
+// The 16-byte scans must stop exactly where the byte-at-a-time definition does: every byte
+// value, at every position of a run longer than two blocks (so in a full block, at a block's
+// edges and in the tail).
+TEST(PlainPrefix, StopsAtTheFirstByteThatNeedsAttentionWhereverItIs) {
+  std::string buf(40, 'a');
+  for (int b = 0; b < 256; ++b) {
+    const auto c = static_cast<unsigned char>(b);
+    const bool json_stop = json_stops_run(c);
+    const bool url_stop = c == '%';
+    const bool query_stop = c == '%' || c == '+';
+    for (size_t pos = 0; pos < buf.size(); ++pos) {
+      buf[pos] = static_cast<char>(c);
+      ASSERT_EQ(json_plain_prefix(buf.data(), buf.size()), json_stop ? pos : buf.size())
+          << "byte " << b << " at " << pos;
+      ASSERT_EQ(url_plain_prefix(buf.data(), buf.size(), false), url_stop ? pos : buf.size())
+          << "byte " << b << " at " << pos;
+      ASSERT_EQ(url_plain_prefix(buf.data(), buf.size(), true), query_stop ? pos : buf.size())
+          << "byte " << b << " at " << pos;
+      buf[pos] = 'a';
+    }
+  }
+  // Only the first of several, and never beyond the length given.
+  EXPECT_EQ(json_plain_prefix("0123456789abcdefg<\"", 19), 17u);
+  EXPECT_EQ(json_plain_prefix("0123456789abcdef<", 16), 16u);
+  EXPECT_EQ(url_plain_prefix("a+b%20", 6, true), 1u);
+  EXPECT_EQ(url_plain_prefix("a+b%20", 6, false), 3u);
+}
+
+TEST(JsonString, EscapesInLongValuesWhereverTheyFall) {
+  const std::string plain(33, 'x');
+  EXPECT_EQ(Quote(plain + "<" + plain + "\xe2\x80\xa8" + "\""),
+            "\"" + plain + "\\u003c" + plain + "\\u2028\\\"\"");
 }
 
 TEST(Rfc3339Nano, TrimsTrailingZeros) {
