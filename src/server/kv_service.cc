@@ -708,12 +708,13 @@ void KvService::apply(const std::vector<raft::Entry>& entries) {
         members_changed = true;
         if (rid != 0) done.emplace_back(rid, WriteOutcome{store::EventPtr(), e.index, term});
       } else if (!e.data.empty()) {
-        std::optional<Request> req = decode(e.data);
-        CHECK(req.has_value(), "apply: undecodable entry of %zu bytes at index %llu",
+        Request& req = apply_scratch_;
+        const bool decoded = decode_into(e.data, &req);
+        CHECK(decoded, "apply: undecodable entry of %zu bytes at index %llu",
               e.data.size(), static_cast<unsigned long long>(e.index));
-        ApplyResult r = applier.apply(*req, now);
-        if (req->path.starts_with("/0/members")) members_changed = true;
-        if (req->id != 0) done.emplace_back(req->id, WriteOutcome{std::move(r), e.index, term});
+        ApplyResult r = applier.apply(req, now);
+        if (req.path.starts_with("/0/members")) members_changed = true;
+        if (req.id != 0) done.emplace_back(req.id, WriteOutcome{std::move(r), e.index, term});
       }
       applied_ = e.index;
       applied_term_ = e.term;

@@ -259,6 +259,7 @@ class KvService {
   std::vector<std::pair<std::chrono::steady_clock::time_point, uint64_t>> short_deadlines_;
   std::map<uint64_t, int64_t> last_contact_ns_;
   uint64_t recv_append_ = 0, send_append_ = 0;
+  Request apply_scratch_;  // Each applied entry is decoded into it (its strings stay allocated).
   int64_t leader_since_ns_ = 0;
   uint64_t last_lead_ = 0;
 

@@ -26,7 +26,8 @@ enum : uint32_t {
 
 std::string encode(const Request& req) {
   std::string out;
-  out.reserve(32 + req.path.size() + req.val.size() + req.prev_value.size());
+  // Two bytes, seven varints of at most 10 bytes and three lengths of at most 5: one allocation.
+  out.reserve(2 + 7 * 10 + 3 * 5 + req.path.size() + req.val.size() + req.prev_value.size());
   out.push_back(static_cast<char>(kVersion));
   out.push_back(static_cast<char>(req.method));
   uint32_t flags = 0;
@@ -50,34 +51,43 @@ std::string encode(const Request& req) {
   return out;
 }
 
-std::optional<Request> decode(std::string_view bytes) {
+bool decode_into(std::string_view bytes, Request* out) {
   util::Decoder d(bytes);
   std::string_view head = d.raw(2);
-  if (!d.ok() || static_cast<uint8_t>(head[0]) != kVersion) return std::nullopt;
+  if (!d.ok() || static_cast<uint8_t>(head[0]) != kVersion) return false;
   const auto method = static_cast<uint8_t>(head[1]);
   if (method < static_cast<uint8_t>(Method::kGet) || method > static_cast<uint8_t>(Method::kSync))
-    return std::nullopt;
-  Request req;
+    return false;
+  Request& req = *out;
   req.method = static_cast<Method>(method);
   const uint64_t flags = d.varint();
-  if ((flags & ~static_cast<uint64_t>(kKnownFlags)) != 0) return std::nullopt;
+  if ((flags & ~static_cast<uint64_t>(kKnownFlags)) != 0) return false;
   req.id = d.varint();
-  req.path = std::string(d.bytes());
-  req.val = std::string(d.bytes());
-  req.prev_value = std::string(d.bytes());
+  // assign() keeps the strings' capacity: a reused Request decodes without allocating.
+  req.path.assign(d.bytes());
+  req.val.assign(d.bytes());
+  req.prev_value.assign(d.bytes());
   req.prev_index = d.varint();
   req.expiration = d.varint_signed();
   req.since = d.varint();
   req.time = d.varint_signed();
-  if (!d.done()) return std::nullopt;
+  if (!d.done()) return false;
   req.dir = flags & kDir;
+  req.prev_exist.reset();
   if (flags & kHasPrevExist) req.prev_exist = (flags & kPrevExist) != 0;
   req.wait = flags & kWait;
   req.recursive = flags & kRecursive;
   req.sorted = flags & kSorted;
   req.quorum = flags & kQuorum;
   req.stream = flags & kStream;
+  req.refresh.reset();
   if (flags & kHasRefresh) req.refresh = (flags & kRefresh) != 0;
+  return true;
+}
+
+std::optional<Request> decode(std::string_view bytes) {
+  Request req;
+  if (!decode_into(bytes, &req)) return std::nullopt;
   return req;
 }
 

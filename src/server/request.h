@@ -48,5 +48,8 @@ std::string encode(const Request& req);
 
 // The request encoded in `bytes`, or nullopt when the bytes are not one we wrote.
 std::optional<Request> decode(std::string_view bytes);
+// The same into `out`, whose strings keep their capacity (the apply loop reuses one Request).
+// False, with `out` in an unspecified state, when the bytes are not one we wrote.
+[[nodiscard]] bool decode_into(std::string_view bytes, Request* out);
 
 }  // namespace arbor::server

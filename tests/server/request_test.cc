@@ -43,6 +43,27 @@ TEST(RequestCodec, UnsetOptionalsStayUnset) {
   EXPECT_EQ(*back, r);
 }
 
+// The apply loop decodes every entry into one Request: nothing of the previous one may remain.
+TEST(RequestCodec, DecodingIntoAUsedRequestLeavesNothingOfItBehind) {
+  Request scratch;
+  ASSERT_TRUE(decode_into(encode(Full()), &scratch));
+  EXPECT_EQ(scratch, Full());
+  Request plain;
+  plain.method = Method::kSync;
+  plain.path = "/1/x";
+  plain.time = 99;
+  ASSERT_TRUE(decode_into(encode(plain), &scratch));
+  EXPECT_EQ(scratch, plain);
+  // Large values keep a full-size encoding in one piece.
+  Request big = Full();
+  big.id = ~0ull;
+  big.expiration = big.since = big.time = -1;
+  big.prev_index = ~0ull;
+  big.val.assign(300, 'v');
+  ASSERT_TRUE(decode_into(encode(big), &scratch));
+  EXPECT_EQ(scratch, big);
+}
+
 TEST(RequestCodec, PrevExistTrueIsKeptApartFromAbsent) {
   Request r;
   r.prev_exist = true;
