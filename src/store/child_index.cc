@@ -73,6 +73,13 @@ void ChildIndex::clear() {
   live_ = deleted_ = 0;
 }
 
+void ChildIndex::reserve(size_t n) {
+  size_t capacity = slots_.size();
+  // insert() keeps live + deleted at most half the slots.
+  while ((n + deleted_ + 1) * 2 > capacity) capacity *= 2;
+  if (capacity != slots_.size()) rehash(capacity);
+}
+
 void ChildIndex::rehash(size_t capacity) {
   std::vector<uint64_t> old(capacity < kMinCapacity ? kMinCapacity : capacity, 0);
   old.swap(slots_);

@@ -31,6 +31,8 @@ class ChildIndex {
   // REQUIRES: `n` was inserted, with the same parent and name.
   void erase(const Node* n);
   void clear();
+  // Room for `n` live entries without a rehash (a snapshot load knows its sizes up front).
+  void reserve(size_t n);
   size_t size() const { return live_; }
 
  private:

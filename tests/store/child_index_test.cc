@@ -61,6 +61,22 @@ TEST_F(ChildIndexTest, ErasedChildrenAreGoneAndTheRestStayFindable) {
   EXPECT_EQ(index_.find(&a_, "1"), again);
 }
 
+// A snapshot load reserves a directory's children before inserting them; entries already in
+// the table, and erased slots, must survive the resize.
+TEST_F(ChildIndexTest, ReservingKeepsWhatIsThereAndMakesRoomForTheRest) {
+  std::vector<Node*> kids;
+  for (int i = 0; i < 100; ++i) kids.push_back(Add(&a_, std::to_string(i)));
+  for (int i = 0; i < 100; i += 3) index_.erase(kids[i]);
+  index_.reserve(index_.size() + 5000);
+  index_.reserve(10);  // Smaller than what is there: nothing changes.
+  for (int i = 100; i < 5100; ++i) kids.push_back(Add(&a_, std::to_string(i)));
+  for (int i = 0; i < 5100; ++i) {
+    const bool erased = i < 100 && i % 3 == 0;
+    ASSERT_EQ(index_.find(&a_, std::to_string(i)), erased ? nullptr : kids[i]) << i;
+  }
+  EXPECT_EQ(index_.size(), 5100u - 34u);
+}
+
 TEST_F(ChildIndexTest, ChurnOfInsertsAndErasesNeverLosesALiveChild) {
   // Tombstones pile up under churn; the table must clean them without dropping anything.
   std::vector<Node*> live;
