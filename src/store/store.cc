@@ -160,8 +160,14 @@ struct Store::Impl {
 
   // Puts `n` (parent and name set) under its parent: in the parent's ChildSet and in the child
   // index, which must hold the same nodes. False (nothing changed) when the name is taken.
-  bool link_child(Node* parent, Node* n) {
-    if (!parent->children->insert_unique(*n).second) return false;
+  // `likely_last`: n probably sorts after every sibling (a snapshot lists children in order),
+  // so the set tries the end first instead of walking down from its root.
+  bool link_child(Node* parent, Node* n, bool likely_last = false) {
+    ChildSet& set = *parent->children;
+    // The hinted insert returns the node already under that name when there is one.
+    const bool inserted = likely_last ? &*set.insert_unique(set.cend(), *n) == n
+                                      : set.insert_unique(*n).second;
+    if (!inserted) return false;
     children_index.insert(n);
     return true;
   }
@@ -976,7 +982,7 @@ Result<std::unique_ptr<Store>, util::Status> Store::recover(util::ByteSource& sr
     auto* n = new Node();
     n->assign(name, {});
     n->parent = parent;
-    if (!s.link_child(parent, n)) {
+    if (!s.link_child(parent, n, /*likely_last=*/true)) {
       delete n;
       r.fail("duplicate node name");
       break;
