@@ -993,7 +993,7 @@ Result<std::unique_ptr<Store>, util::Status> Store::recover(util::ByteSource& sr
       n->children = std::make_unique<ChildSet>();
       const uint64_t count = r.varint();
       // The index grows once to its final size instead of doubling along the way; bounded, so
-      // that a corrupt count cannot ask for more than 16 MB before it is found out.
+      // that a corrupt count cannot ask for more than 32 MB of slots before it is found out.
       constexpr uint64_t kMaxReserve = uint64_t{1} << 20;
       s.children_index.reserve(s.children_index.size() + std::min(count, kMaxReserve));
       pending.emplace_back(n, count);
