@@ -74,4 +74,13 @@ struct StreamDelivery {
 // one hand-off (session.cc; other Exchange kinds get stream_write/stream_end calls).
 void deliver_streams(std::vector<StreamDelivery> items);
 
+// A reply made off the I/O thread is written to the socket at once where it can be (plain TCP);
+// the I/O thread is then told, to read the connection's next request. After
+// hold_direct_finishes(), the calling thread keeps those notices until
+// release_direct_finishes(), which hands them over as one task per I/O thread: the apply loop
+// holds them while it answers a batch of writes, so the batch costs the I/O thread one wake-up,
+// not one per reply. (session.cc)
+void hold_direct_finishes();
+void release_direct_finishes();
+
 }  // namespace arbor::http

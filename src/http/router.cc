@@ -790,7 +790,12 @@ void Router::Impl::serve_health(HttpRequest& req, const ExchangePtr& ex, const s
 
 Router::Router(RouterConfig config, server::KvService& kv, server::ClusterView& view)
     : impl_(std::make_unique<Impl>(std::move(config), kv, view)) {
-  kv.set_batch_hook([] { Impl::flush_watches(); });
+  kv.set_batch_hooks(
+      [] {
+        hold_direct_finishes();
+        Impl::flush_watches();
+      },
+      [] { release_direct_finishes(); });
 }
 
 Router::~Router() = default;

@@ -131,6 +131,18 @@ thread_local bool t_io_thread = false;
 // The I/O context this thread runs when it is that context's only thread (else null).
 thread_local const void* t_home_ioc = nullptr;
 
+class SessionBase;
+// The I/O thread's half of a reply that direct_reply wrote (see finish_direct).
+struct DirectFinish {
+  std::shared_ptr<SessionBase> session;
+  uint64_t seq;
+  int err;
+  std::string rest;
+};
+// While this thread holds them (hold_direct_finishes), the finishes of its direct replies wait
+// here for release_direct_finishes instead of being posted one by one.
+thread_local std::vector<DirectFinish>* t_held_finishes = nullptr;
+
 // Go's plain answer to a request it could not parse.
 std::string bad_request_text(int status) {
   std::string msg = std::to_string(status) + " " + reason_phrase(status);
@@ -172,6 +184,8 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
   // Off the I/O thread: writes the reply to `seq` on the socket at once, when the session can
   // take it that way (plain TCP, still handling `seq`). False: deliver it through the executor.
   virtual bool direct_reply(uint64_t seq, const HttpResponse& r) = 0;
+  // On the I/O thread, after direct_reply wrote the reply to `seq` (all of it, or all but `rest`).
+  virtual void finish_direct(uint64_t seq, int err, std::string rest) = 0;
   virtual void deliver_stream_begin(uint64_t seq, HttpResponse& r) = 0;
   virtual void deliver_stream_write(uint64_t seq, const std::shared_ptr<const std::string>* chunks,
                                     size_t n, bool last) = 0;
@@ -305,9 +319,13 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
       } else if (out.capacity() > kMaxKeptReplyBuffer) {
         out = std::string();
       }
-      asio::post(stream_.get_executor(), [self = self(), seq, err, rest = std::move(rest)]() mutable {
-        self->finish_direct(seq, err, std::move(rest));
-      });
+      if (t_held_finishes != nullptr) {
+        t_held_finishes->push_back(DirectFinish{self(), seq, err, std::move(rest)});
+      } else {
+        asio::post(stream_.get_executor(), [self = self(), seq, err, rest = std::move(rest)]() mutable {
+          self->finish_direct(seq, err, std::move(rest));
+        });
+      }
       return true;
     }
   }
@@ -681,8 +699,7 @@ class StreamSession final : public SessionBase, public ParkSet::Member {
     after_reply();
   }
 
-  // On the I/O thread, after direct_reply wrote the reply to `seq` (all of it, or all but `rest`).
-  void finish_direct(uint64_t seq, int err, std::string rest) {
+  void finish_direct(uint64_t seq, int err, std::string rest) override {
     if (seq != seq_ || state_ != State::kHandling) return;
     if (err != 0) return close();
     state_ = State::kFinishing;
@@ -942,6 +959,30 @@ void deliver_streams(std::vector<StreamDelivery> items) {
     });
     i = j;
   }
+}
+
+void hold_direct_finishes() {
+  thread_local std::vector<DirectFinish> held;
+  t_held_finishes = &held;
+}
+
+void release_direct_finishes() {
+  std::vector<DirectFinish>* held = t_held_finishes;
+  if (held == nullptr || held->empty()) return;
+  // As in deliver_streams: one task for every run of sessions on one executor.
+  size_t i = 0;
+  while (i < held->size()) {
+    const asio::any_io_executor exec = (*held)[i].session->executor();
+    size_t j = i + 1;
+    while (j < held->size() && (*held)[j].session->executor() == exec) ++j;
+    auto run = std::make_shared<std::vector<DirectFinish>>(std::make_move_iterator(held->begin() + i),
+                                                           std::make_move_iterator(held->begin() + j));
+    asio::post(exec, [run] {
+      for (DirectFinish& f : *run) f.session->finish_direct(f.seq, f.err, std::move(f.rest));
+    });
+    i = j;
+  }
+  held->clear();
 }
 
 struct Server::Impl {

@@ -479,6 +479,7 @@ void KvService::run() {
       next_status = now + std::chrono::milliseconds(50);
       publish_status();
     }
+    if (after_batch_hook_) after_batch_hook_();
     in.proposals.clear();
     in.messages.clear();
     in.unreachable.clear();
@@ -726,6 +727,7 @@ void KvService::apply(const std::vector<raft::Entry>& entries) {
   for (auto& [id, outcome] : done) {
     if (WriteDone d = waiter_.take(id)) d(std::move(outcome));
   }
+  if (after_batch_hook_) after_batch_hook_();
 }
 
 void KvService::serve_reads() {

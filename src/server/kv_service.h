@@ -121,9 +121,14 @@ class KvService {
   void set_cluster_view(ClusterView* view) { view_ = view; }
   // Called (on the loop) once this member applied its own removal.
   void set_on_removed(std::function<void()> f) { on_removed_ = std::move(f); }
-  // `hook` runs on the loop after each applied batch, outside the store lock and before the
-  // waiting requests are completed (the HTTP layer flushes watch events there).
-  void set_batch_hook(std::function<void()> hook) { batch_hook_ = std::move(hook); }
+  // `before` runs on the loop after each applied batch, outside the store lock and before the
+  // waiting requests are completed (the HTTP layer flushes watch events there); `after` runs
+  // once they are, and at the end of every turn of the loop (the HTTP layer hands the I/O
+  // thread what the replies left for it).
+  void set_batch_hooks(std::function<void()> before, std::function<void()> after) {
+    batch_hook_ = std::move(before);
+    after_batch_hook_ = std::move(after);
+  }
 
   // Starts the raft loop (and its ticker).
   void start();
@@ -243,6 +248,7 @@ class KvService {
   ClusterView* view_ = nullptr;          // Not owned.
   std::function<void()> on_removed_;
   std::function<void()> batch_hook_;
+  std::function<void()> after_batch_hook_;
 
   // Owned by the loop thread (and by the caller before start()).
   raft::MemoryStorage storage_;         // Raft's stable log: the WAL's contents, compacted.

@@ -366,6 +366,30 @@ TEST_F(ServerTest, PipelinedWritesAreAnsweredInOrderOnOneConnection) {
   EXPECT_TRUE(closed);
 }
 
+// The apply loop holds the I/O thread's part of its direct replies and hands them over after each
+// applied batch and at the end of each turn (hold_direct_finishes). A quorum read is answered by
+// the loop outside an applied batch: if its part were left held, its connection would read
+// nothing more until some later write. One connection alternates quorum reads and writes, each
+// sent only after the previous reply, so each must be read on its own.
+TEST_F(ServerTest, QuorumReadsAndWritesTakeTurnsOnOneConnection) {
+  arbor::testing::RawConn c(port_);
+  ASSERT_TRUE(c.ok());
+  for (int i = 0; i < 4; ++i) {
+    const std::string body = "value=t" + std::to_string(i);
+    ASSERT_TRUE(c.send("PUT /v2/keys/turn HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                       "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+    const std::string put = c.read(std::chrono::seconds(5), nullptr, "}\n");
+    ASSERT_NE(put.find("\"value\":\"t" + std::to_string(i) + "\""), std::string::npos) << i << ": " << put;
+    for (int k = 0; k < 2; ++k) {
+      ASSERT_TRUE(c.send("GET /v2/keys/turn?quorum=true HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const std::string get = c.read(std::chrono::seconds(5), nullptr, "}\n");
+      EXPECT_EQ(get.substr(0, get.find("\r\n")), "HTTP/1.1 200 OK") << i << "/" << k;
+      ASSERT_NE(get.find("{\"action\":\"get\",\"node\":{\"key\":\"/turn\",\"value\":\"t" + std::to_string(i) + "\""),
+                std::string::npos) << i << "/" << k << ": " << get;
+    }
+  }
+}
+
 // A reply larger than the socket can take at once (the send buffer grows to 4 MiB at most): the
 // part the apply loop's send() could not write is finished by the I/O thread, whole and in order.
 // Puts a 5 MiB value of `c`s at /big (a reply that carries it is larger than a socket buffer)
