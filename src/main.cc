@@ -33,6 +33,7 @@
 #include "server/server_metrics.h"
 #include "server/startup_log.h"
 #include "store/store.h"
+#include "util/cpu.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/notify.h"
@@ -106,6 +107,19 @@ http::ServerConfig client_server_config(const server::Config& cfg) {
 }
 
 // "member=<hex> cluster=<hex>", as written at the head of the WAL.
+// --pin-write-path: the calling thread (the only I/O thread) and the apply loop on one CPU.
+void pin_write_path(const server::Config& cfg, server::KvService& kv) {
+  const bool on = cfg.pin_write_path == "on" || (cfg.pin_write_path == "auto" && util::allowed_cpus() <= 2);
+  if (!on) return;
+  if (cfg.io_threads != 1) {
+    if (cfg.pin_write_path == "on") LOG_WARN("arbor", "--pin-write-path needs --io-threads 1; not pinned");
+    return;
+  }
+  const int cpu = util::pin_with(kv.loop_thread());
+  if (cpu < 0) LOG_WARN("arbor", "could not bind the write path to one CPU; it runs unpinned");
+  else LOG_INFO("arbor", "the I/O thread and the apply loop run on CPU %d (--pin-write-path %s)", cpu, cfg.pin_write_path.c_str());
+}
+
 bool parse_metadata(const std::string& md, uint64_t* member, uint64_t* cluster) {
   const size_t m = md.find("member="), c = md.find(" cluster=");
   if (m != 0 || c == std::string::npos) return false;
@@ -338,6 +352,9 @@ int main(int argc, char** argv) {
     LOG_ERROR("etcdmain", "failed to notify systemd for readiness: %s", err.c_str());
   std::thread metrics_thread;
   if (metrics_srv) metrics_thread = std::thread([&] { metrics_srv->run(); });
+  // Last: a thread started after this would share the one CPU (a forked snapshot writer leaves
+  // it: util::unpin_self).
+  pin_write_path(cfg, kv);
   srv.run();
   if (metrics_thread.joinable()) metrics_thread.join();
   kv.stop();

@@ -140,6 +140,7 @@ constexpr FlagSpec kFlags[] = {
   {"vv", K::kBool, "", S::kLegacy, nullptr, kLegacyNote},
   // arbor's own
   {"io-threads", K::kUint, "1", S::kHonoured, nullptr, "arbor only: HTTP I/O threads"},
+  {"pin-write-path", K::kChoice, "auto", S::kHonoured, "auto|on|off", "arbor only: keep the I/O thread and the apply loop on one CPU (auto: when the process has at most 2 CPUs)"},
   {"http-read-header-timeout", K::kString, "30s", S::kHonoured, nullptr, "arbor only: time a client has to send a request's headers"},
   {"http-idle-timeout", K::kString, "5m", S::kHonoured, nullptr, "arbor only: idle keep-alive connections are closed after this"},
   {"max-stream-backlog-bytes", K::kUint, "1048576", S::kHonoured, nullptr, "arbor only: unsent bytes before a stream watcher is dropped"},
@@ -626,6 +627,7 @@ void fill(const Values& v, Config* c) {
   c->http_idle_timeout = v.given.count("http-idle-timeout") ? get(v, "http-idle-timeout") : "";
   c->max_stream_backlog_bytes = v.given.count("max-stream-backlog-bytes") ? get_uint(v, "max-stream-backlog-bytes") : 0;
   c->io_threads = static_cast<int>(std::max<uint64_t>(1, std::min<uint64_t>(get_uint(v, "io-threads"), 64)));
+  c->pin_write_path = get(v, "pin-write-path");
 }
 
 // net.SplitHostPort's host, or false.

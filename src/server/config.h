@@ -104,6 +104,7 @@ struct Config {
   bool force_new_cluster = false;
   // arbor's own
   int io_threads = 1;
+  std::string pin_write_path = "auto";  // auto|on|off (util/cpu.h)
   std::string http_read_header_timeout;  // "" when not given (http::ServerConfig's defaults).
   std::string http_idle_timeout;
   uint64_t max_stream_backlog_bytes = 0;  // 0: not given.

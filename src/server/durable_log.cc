@@ -12,6 +12,7 @@
 #include <optional>
 #include <thread>
 
+#include "util/cpu.h"
 #include "util/log.h"
 
 namespace arbor::server {
@@ -138,6 +139,7 @@ void DurableLog::write_in_child(const store::Store& store, const raft::SnapshotM
   // another thread may have held the log's lock at the fork.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (static_cast<int>(::getppid()) != parent) ::_exit(3);
+  util::unpin_self();  // The loop that forked it may be bound to the I/O thread's CPU.
   ::close_range(3, ~0u, 0);
   util::Status s = snapshotter_.save(meta, [&](util::ByteSink& sink) { return store.save(sink); });
   if (!s.ok()) {

@@ -132,6 +132,8 @@ class KvService {
 
   // Starts the raft loop (and its ticker).
   void start();
+  // The loop's thread, once started (to place it on a CPU: util/cpu.h).
+  std::thread::native_handle_type loop_thread() { return loop_.native_handle(); }
   // Stops the loop; pending requests are completed with error 300 "etcdserver: server stopped".
   void stop();
   bool stopped() const { return stopped_.load(std::memory_order_acquire); }

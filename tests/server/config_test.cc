@@ -280,6 +280,18 @@ TEST_F(ConfigTest, DurationsAsGoParsesThem) {
   EXPECT_EQ(Parse({"--backend-batch-interval=5"}).exit_code, 2);
 }
 
+TEST_F(ConfigTest, PinWritePathTakesAutoOnOrOff) {
+  ASSERT_TRUE(Parse({}).run);
+  EXPECT_EQ(config_.pin_write_path, "auto");
+  ASSERT_TRUE(Parse({"--pin-write-path=off"}).run);
+  EXPECT_EQ(config_.pin_write_path, "off");
+  ASSERT_TRUE(Parse({"--pin-write-path", "on"}).run);
+  EXPECT_EQ(config_.pin_write_path, "on");
+  ParseResult bad = Parse({"--pin-write-path=always"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(FirstLine(bad.err), "invalid value \"always\" for flag -pin-write-path: invalid value");
+}
+
 TEST_F(ConfigTest, EveryHelpFlagIsInTheTable) {
   ParseResult h = Parse({"-h"});
   size_t pos = 0;
@@ -292,7 +304,7 @@ TEST_F(ConfigTest, EveryHelpFlagIsInTheTable) {
     EXPECT_TRUE(found) << name;
     ++n;
   }
-  EXPECT_EQ(n, 81 + 4);  // etcd 3.4's 81, and arbor's --io-threads and three HTTP limits.
+  EXPECT_EQ(n, 81 + 5);  // etcd 3.4's 81, and arbor's --io-threads, --pin-write-path and three HTTP limits.
 }
 
 }  // namespace

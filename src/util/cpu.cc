@@ -1,0 +1,44 @@
+#include "util/cpu.h"
+
+#include <sched.h>
+
+namespace arbor::util {
+namespace {
+
+cpu_set_t g_before;      // The process's CPUs before pin_with.
+bool g_pinned = false;   // Written once, before the threads that read it exist or fork.
+
+}  // namespace
+
+int allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  const int n = CPU_COUNT(&set);
+  return n > 0 ? n : 1;
+}
+
+int pin_with(pthread_t other) {
+  cpu_set_t before;
+  CPU_ZERO(&before);
+  if (sched_getaffinity(0, sizeof before, &before) != 0) return -1;
+  const int cpu = sched_getcpu();
+  if (cpu < 0 || !CPU_ISSET(cpu, &before)) return -1;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  if (pthread_setaffinity_np(other, sizeof one, &one) != 0) return -1;
+  if (pthread_setaffinity_np(pthread_self(), sizeof one, &one) != 0) {
+    (void)pthread_setaffinity_np(other, sizeof before, &before);
+    return -1;
+  }
+  g_before = before;
+  g_pinned = true;
+  return cpu;
+}
+
+void unpin_self() {
+  if (g_pinned) (void)sched_setaffinity(0, sizeof g_before, &g_before);
+}
+
+}  // namespace arbor::util
