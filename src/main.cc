@@ -107,17 +107,18 @@ http::ServerConfig client_server_config(const server::Config& cfg) {
 }
 
 // "member=<hex> cluster=<hex>", as written at the head of the WAL.
-// --pin-write-path: the calling thread (the only I/O thread) and the apply loop on one CPU.
-void pin_write_path(const server::Config& cfg, server::KvService& kv) {
+// --pin-write-path: the calling thread (the only I/O thread), the apply loop and the peer
+// transport's thread on one CPU.
+void pin_write_path(const server::Config& cfg, server::KvService& kv, const http::PeerTransport& peers) {
   const bool on = cfg.pin_write_path == "on" || (cfg.pin_write_path == "auto" && util::allowed_cpus() <= 2);
   if (!on) return;
   if (cfg.io_threads != 1) {
     if (cfg.pin_write_path == "on") LOG_WARN("arbor", "--pin-write-path needs --io-threads 1; not pinned");
     return;
   }
-  const int cpu = util::pin_with(kv.loop_thread());
+  const int cpu = util::pin_with({kv.loop_thread(), peers.io_thread()});
   if (cpu < 0) LOG_WARN("arbor", "could not bind the write path to one CPU; it runs unpinned");
-  else LOG_INFO("arbor", "the I/O thread and the apply loop run on CPU %d (--pin-write-path %s)", cpu, cfg.pin_write_path.c_str());
+  else LOG_INFO("arbor", "the client I/O thread, the apply loop and the peer I/O thread run on CPU %d (--pin-write-path %s)", cpu, cfg.pin_write_path.c_str());
 }
 
 bool parse_metadata(const std::string& md, uint64_t* member, uint64_t* cluster) {
@@ -354,7 +355,7 @@ int main(int argc, char** argv) {
   if (metrics_srv) metrics_thread = std::thread([&] { metrics_srv->run(); });
   // Last: a thread started after this would share the one CPU (a forked snapshot writer leaves
   // it: util::unpin_self).
-  pin_write_path(cfg, kv);
+  pin_write_path(cfg, kv, peers);
   srv.run();
   if (metrics_thread.joinable()) metrics_thread.join();
   kv.stop();

@@ -717,6 +717,8 @@ util::Status PeerTransport::start() {
   return util::Status();
 }
 
+pthread_t PeerTransport::io_thread() const { return impl_->thread.native_handle(); }
+
 void PeerTransport::stop() {
   if (impl_->stopping.exchange(true)) return;
   impl_->work.reset();

@@ -55,6 +55,8 @@ class PeerTransport final : public server::Transport {
   // Binds the listeners and starts the I/O thread. IOError when an address cannot be bound.
   [[nodiscard]] util::Status start();
   void stop();
+  // The I/O thread, once started (to place it on a CPU: util/cpu.h).
+  pthread_t io_thread() const;
 
   void send(std::vector<raft::Message> msgs) override;
   void update_peers(const server::Cluster& cluster) override;

@@ -18,7 +18,7 @@ int allowed_cpus() {
   return n > 0 ? n : 1;
 }
 
-int pin_with(pthread_t other) {
+int pin_with(const std::vector<pthread_t>& others) {
   cpu_set_t before;
   CPU_ZERO(&before);
   if (sched_getaffinity(0, sizeof before, &before) != 0) return -1;
@@ -27,10 +27,13 @@ int pin_with(pthread_t other) {
   cpu_set_t one;
   CPU_ZERO(&one);
   CPU_SET(cpu, &one);
-  if (pthread_setaffinity_np(other, sizeof one, &one) != 0) return -1;
-  if (pthread_setaffinity_np(pthread_self(), sizeof one, &one) != 0) {
-    (void)pthread_setaffinity_np(other, sizeof before, &before);
-    return -1;
+  std::vector<pthread_t> all = others;
+  all.push_back(pthread_self());
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (pthread_setaffinity_np(all[i], sizeof one, &one) != 0) {
+      for (size_t k = 0; k < i; ++k) (void)pthread_setaffinity_np(all[k], sizeof before, &before);
+      return -1;
+    }
   }
   g_before = before;
   g_pinned = true;
