@@ -106,7 +106,6 @@ http::ServerConfig client_server_config(const server::Config& cfg) {
   return sc;
 }
 
-// "member=<hex> cluster=<hex>", as written at the head of the WAL.
 // --pin-write-path: the calling thread (the only I/O thread), the apply loop and the peer
 // transport's thread on one CPU.
 void pin_write_path(const server::Config& cfg, server::KvService& kv, const http::PeerTransport& peers) {
@@ -121,6 +120,7 @@ void pin_write_path(const server::Config& cfg, server::KvService& kv, const http
   else LOG_INFO("arbor", "the client I/O thread, the apply loop and the peer I/O thread run on CPU %d (--pin-write-path %s)", cpu, cfg.pin_write_path.c_str());
 }
 
+// "member=<hex> cluster=<hex>", as written at the head of the WAL.
 bool parse_metadata(const std::string& md, uint64_t* member, uint64_t* cluster) {
   const size_t m = md.find("member="), c = md.find(" cluster=");
   if (m != 0 || c == std::string::npos) return false;

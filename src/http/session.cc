@@ -932,31 +932,44 @@ void RequestExchange::on_disconnect(std::function<void()> f) {
 
 }  // namespace
 
+// Hands items[i, end) to their I/O threads: one task for each run of neighbours that share an
+// executor (with one I/O thread: all of them; with strands: each connection has its own), which
+// calls `each` on every item of the run.
+template <class T, class ExecOf, class Each>
+void post_runs(std::vector<T>& items, size_t i, size_t end, ExecOf exec_of, Each each) {
+  while (i < end) {
+    const asio::any_io_executor exec = exec_of(items[i]);
+    size_t j = i + 1;
+    while (j < end && exec_of(items[j]) == exec) ++j;
+    auto run = std::make_shared<std::vector<T>>(std::make_move_iterator(items.begin() + i),
+                                                std::make_move_iterator(items.begin() + j));
+    asio::post(exec, [run, each] {
+      for (T& item : *run) each(item);
+    });
+    i = j;
+  }
+}
+
 void deliver_streams(std::vector<StreamDelivery> items) {
+  auto exchange = [](const StreamDelivery& d) { return dynamic_cast<RequestExchange*>(d.ex.get()); };
   size_t i = 0;
   while (i < items.size()) {
-    auto* first = dynamic_cast<RequestExchange*>(items[i].ex.get());
-    if (first == nullptr) {  // Not a socket's exchange (handler tests).
+    if (exchange(items[i]) == nullptr) {  // Not a socket's exchange (handler tests).
       StreamDelivery& d = items[i++];
       for (size_t k = 0; k < d.chunks.size(); ++k)
         d.ex->stream_write(std::move(d.chunks[k]), d.last && k + 1 == d.chunks.size());
       if (d.chunks.empty() && d.last) d.ex->stream_end();
       continue;
     }
-    // A run of deliveries on one executor (with one I/O thread: all of them; with strands:
-    // each connection has its own) goes as one task.
-    const asio::any_io_executor exec = first->session().executor();
     size_t j = i + 1;
-    while (j < items.size()) {
-      auto* next = dynamic_cast<RequestExchange*>(items[j].ex.get());
-      if (next == nullptr || next->session().executor() != exec) break;
-      ++j;
-    }
-    auto run = std::make_shared<std::vector<StreamDelivery>>(std::make_move_iterator(items.begin() + i),
-                                                             std::make_move_iterator(items.begin() + j));
-    asio::post(exec, [run] {
-      for (StreamDelivery& d : *run) static_cast<RequestExchange*>(d.ex.get())->deliver(d);
-    });
+    while (j < items.size() && exchange(items[j]) != nullptr) ++j;
+    // items[i, j) are all sockets' exchanges.
+    auto socket_exchange = [](const StreamDelivery& d) -> RequestExchange& {
+      return *static_cast<RequestExchange*>(d.ex.get());
+    };
+    post_runs(
+        items, i, j, [socket_exchange](const StreamDelivery& d) { return socket_exchange(d).session().executor(); },
+        [socket_exchange](StreamDelivery& d) { socket_exchange(d).deliver(d); });  // Runs later: by value.
     i = j;
   }
 }
@@ -969,19 +982,9 @@ void hold_direct_finishes() {
 void release_direct_finishes() {
   std::vector<DirectFinish>* held = t_held_finishes;
   if (held == nullptr || held->empty()) return;
-  // As in deliver_streams: one task for every run of sessions on one executor.
-  size_t i = 0;
-  while (i < held->size()) {
-    const asio::any_io_executor exec = (*held)[i].session->executor();
-    size_t j = i + 1;
-    while (j < held->size() && (*held)[j].session->executor() == exec) ++j;
-    auto run = std::make_shared<std::vector<DirectFinish>>(std::make_move_iterator(held->begin() + i),
-                                                           std::make_move_iterator(held->begin() + j));
-    asio::post(exec, [run] {
-      for (DirectFinish& f : *run) f.session->finish_direct(f.seq, f.err, std::move(f.rest));
-    });
-    i = j;
-  }
+  post_runs(
+      *held, 0, held->size(), [](const DirectFinish& f) { return f.session->executor(); },
+      [](DirectFinish& f) { f.session->finish_direct(f.seq, f.err, std::move(f.rest)); });
   held->clear();
 }
 

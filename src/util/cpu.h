@@ -1,11 +1,12 @@
 #pragma once
-// Keeping the two threads of the write path on one CPU (arbor's --pin-write-path).
+// Keeping the threads of the write path on one CPU (arbor's --pin-write-path).
 //
 // A write crosses from the I/O thread to the apply loop and back (on a follower, from the peer
-// transport's thread to the loop and back): one wake-up each way per batch. When the scheduler puts the two threads on different CPUs, each wake-up is an
-// inter-processor interrupt, which a virtual machine makes expensive; on one CPU it is a local
-// switch, and while the loop waits for fdatasync the I/O thread has the CPU. The rest of the
-// process (and of the machine) keeps the other CPUs.
+// transport's thread to the loop and back): one wake-up each way per batch. When the scheduler
+// puts these threads on different CPUs, each wake-up is an inter-processor interrupt, which a
+// virtual machine makes expensive; on one CPU it is a local switch, and while the loop waits
+// for fdatasync the I/O thread has the CPU. The rest of the process (and of the machine) keeps
+// the other CPUs.
 
 #include <pthread.h>
 
