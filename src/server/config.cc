@@ -140,7 +140,7 @@ constexpr FlagSpec kFlags[] = {
   {"vv", K::kBool, "", S::kLegacy, nullptr, kLegacyNote},
   // arbor's own
   {"io-threads", K::kUint, "1", S::kHonoured, nullptr, "arbor only: HTTP I/O threads"},
-  {"pin-write-path", K::kChoice, "auto", S::kHonoured, "auto|on|off", "arbor only: keep the I/O thread and the apply loop on one CPU (auto: when the process has at most 2 CPUs)"},
+  {"pin-write-path", K::kChoice, "auto", S::kHonoured, "auto|on|off", "arbor only: keep the write path's threads (client I/O, apply loop, peer I/O) on one CPU (auto: when the process has at most 2 CPUs)"},
   {"http-read-header-timeout", K::kString, "30s", S::kHonoured, nullptr, "arbor only: time a client has to send a request's headers"},
   {"http-idle-timeout", K::kString, "5m", S::kHonoured, nullptr, "arbor only: idle keep-alive connections are closed after this"},
   {"max-stream-backlog-bytes", K::kUint, "1048576", S::kHonoured, nullptr, "arbor only: unsent bytes before a stream watcher is dropped"},

@@ -213,8 +213,8 @@ arbor:
   --io-threads 1
     Number of threads serving client connections (1 is fastest on two cores).
   --pin-write-path 'auto'
-    Keep the I/O thread and the apply loop on one CPU: 'on', 'off', or 'auto' (on when the
-    process may use at most 2 CPUs). Needs --io-threads 1.
+    Keep the client I/O thread, the apply loop and the peer I/O thread on one CPU: 'on',
+    'off', or 'auto' (on when the process may use at most 2 CPUs). Needs --io-threads 1.
   --http-read-header-timeout '30s'
     Time a client has to send a request's headers.
   --http-idle-timeout '5m'
