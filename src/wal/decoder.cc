@@ -1,6 +1,7 @@
 #include "wal/decoder.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "util/coding.h"
 #include "util/crc32c.h"
@@ -84,11 +85,11 @@ bool chains_from(std::string_view seg, uint64_t at, uint32_t base) {
          util::crc32c_extend(base, f.data.data(), f.data.size()) == f.crc;
 }
 
-bool zero_bytes(std::string_view seg, uint64_t from, uint64_t to) {
-  for (uint64_t i = from; i < to; ++i) {
-    if (seg[i] != 0) return false;
-  }
-  return true;
+// Is every byte of `s` zero? Comparing `s` with itself one byte on runs at memory speed: a
+// byte loop took ~55 ms over the 51 MB of zeros after the log in a fully cached segment, which
+// is what a restart reads when SEEK_HOLE reports the preallocated tail as data.
+bool all_zero(std::string_view s) {
+  return s.empty() || (s[0] == 0 && std::memcmp(s.data(), s.data() + 1, s.size() - 1) == 0);
 }
 
 // Does a real record follow the bad frame at `bad_off` (whose predecessor left the running
@@ -128,7 +129,7 @@ bool verifiable_record_follows(std::string_view seg, uint64_t bad_off, const Fra
       upto = lo;
     }
     for (uint64_t pad = 0; pad < 8 && at - pad >= upto; ++pad) {
-      if (!zero_bytes(seg, at - pad, at)) break;
+      if (!all_zero(seg.substr(at - pad, pad))) break;
       const uint32_t end_crc = util::crc32c_extend(crc_to, seg.data() + upto, at - pad - upto);
       if (!spend(next.data.size() + 8)) return true;
       if (util::crc32c_extend(end_crc, next.data.data(), next.data.size()) == next.crc) return true;
@@ -147,16 +148,10 @@ bool verifiable_record_follows(std::string_view seg, uint64_t bad_off, const Fra
   return false;
 }
 
-bool all_zero(std::string_view s) {
-  for (char c : s) {
-    if (c != 0) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
-DecodeResult decode_segment(std::string_view seg, uint32_t crc) {
+DecodeResult decode_segment(std::string_view seg, uint32_t crc,
+                            const std::function<bool(const Record&)>& visit) {
   DecodeResult r;
   uint64_t off = 0;
   for (;;) {
@@ -177,8 +172,13 @@ DecodeResult decode_segment(std::string_view seg, uint32_t crc) {
       const uint32_t want = chained ? f.crc : util::crc32c_extend(crc, f.data.data(), f.data.size());
       // A kCrc record restates the running crc; it must agree unless this is a fresh log (0).
       if (f.crc == want && (!chained || crc == 0 || f.crc == crc)) {
-        r.records.push_back(Record{f.type, f.crc, f.data, off});
         crc = f.crc;
+        if (!visit(Record{f.type, f.crc, f.data, off})) {
+          r.end_offset = f.next;
+          r.crc = crc;
+          r.stopped = true;
+          return r;
+        }
         off = f.next;
         continue;
       }
@@ -192,6 +192,16 @@ DecodeResult decode_segment(std::string_view seg, uint32_t crc) {
     r.reason = f.why;
     return r;
   }
+}
+
+DecodeResult decode_segment(std::string_view seg, uint32_t crc) {
+  std::vector<Record> records;
+  DecodeResult r = decode_segment(seg, crc, [&](const Record& rec) {
+    records.push_back(rec);
+    return true;
+  });
+  r.records = std::move(records);
+  return r;
 }
 
 void append_frame(std::string& out, RecordType type, uint32_t crc, std::string_view data) {

@@ -131,65 +131,80 @@ Result<std::unique_ptr<Wal>, util::Status> Wal::open(util::Dir& dir, WalSnapshot
   *out = WalContents();
   bool found_snapshot = snap.index == 0;
   bool have_metadata = false;
+  // One record of segment `name`, in log order. The segment is read as a stream (nothing is
+  // collected), so an error names the record where it was found.
+  auto read_record = [&](const std::string& name, const Record& rec) -> util::Status {
+    auto bad = [&](const std::string& why) {
+      return util::Status::corruption(where(dir.path(), name, rec.offset) + ": " + why);
+    };
+    switch (rec.type) {
+      case RecordType::kCrc:
+        break;
+      case RecordType::kMetadata:
+        if (have_metadata && rec.data != out->metadata) return bad("metadata differs");
+        out->metadata = std::string(rec.data);
+        have_metadata = true;
+        break;
+      case RecordType::kEntry: {
+        // Entries the snapshot covers (most of the log after a snapshot) are not copied.
+        auto index = raft::decode_entry_index(rec.data);
+        if (!index.ok()) return bad(index.error().message());
+        if (*index <= snap.index) break;
+        auto e = raft::decode_entry(rec.data);
+        if (!e.ok()) return bad(e.error().message());
+        const uint64_t next = snap.index + out->entries.size() + 1;
+        if (e->index > next) {
+          return bad("entry gap: expected index " + std::to_string(next) + ", found " +
+                     std::to_string(e->index));
+        }
+        // An entry at or below the last one replaces it and everything after it: raft
+        // overwrote an uncommitted suffix.
+        out->entries.resize(e->index - snap.index - 1);
+        out->entries.push_back(std::move(*e));
+        break;
+      }
+      case RecordType::kState: {
+        auto st = raft::decode_hard_state(rec.data);
+        if (!st.ok()) return bad(st.error().message());
+        out->state = *st;
+        break;
+      }
+      case RecordType::kSnapshot: {
+        WalSnapshot ws;
+        if (!decode_snapshot(rec.data, &ws)) return bad("bad snapshot record");
+        if (ws.index == snap.index) {
+          if (ws.term != snap.term) return bad("snapshot term mismatch");
+          found_snapshot = true;
+        }
+        break;
+      }
+    }
+    return util::Status();
+  };
   uint32_t crc = 0;
   for (size_t i = first; i < w->segments_.size(); ++i) {
     const Segment& seg = w->segments_[i];
     const bool last = i + 1 == w->segments_.size();
     auto view = dir.view(seg.name);
     if (!view.ok()) return view.error();
-    DecodeResult d = decode_segment((*view)->data(), i == first ? 0 : crc);
-    if (d.records.empty() || d.records[0].type != RecordType::kCrc) {
+    util::Status bad_record;
+    size_t seen = 0;
+    DecodeResult d = decode_segment((*view)->data(), i == first ? 0 : crc, [&](const Record& rec) {
+      if (seen++ == 0 && rec.type != RecordType::kCrc) {
+        bad_record = util::Status::corruption(
+            where(dir.path(), seg.name, 0) + ": no segment header (record type " +
+            std::to_string(static_cast<int>(rec.type)) + " comes first)");
+        return false;
+      }
+      bad_record = read_record(seg.name, rec);
+      return bad_record.ok();
+    });
+    if (!bad_record.ok()) return bad_record;
+    if (seen == 0) {
       // Not even the segment header survived: the header is synced before the segment gets
       // its name, so this is damage, not a crash.
       return util::Status::corruption(where(dir.path(), seg.name, 0) + ": no segment header (" +
                                       (d.reason.empty() ? "empty" : d.reason) + ")");
-    }
-    for (const Record& rec : d.records) {
-      auto bad = [&](const std::string& why) {
-        return util::Status::corruption(where(dir.path(), seg.name, rec.offset) + ": " + why);
-      };
-      switch (rec.type) {
-        case RecordType::kCrc:
-          break;
-        case RecordType::kMetadata:
-          if (have_metadata && rec.data != out->metadata) return bad("metadata differs");
-          out->metadata = std::string(rec.data);
-          have_metadata = true;
-          break;
-        case RecordType::kEntry: {
-          // Entries the snapshot covers (most of the log after a snapshot) are not copied.
-          auto index = raft::decode_entry_index(rec.data);
-          if (!index.ok()) return bad(index.error().message());
-          if (*index <= snap.index) break;
-          auto e = raft::decode_entry(rec.data);
-          if (!e.ok()) return bad(e.error().message());
-          const uint64_t next = snap.index + out->entries.size() + 1;
-          if (e->index > next) {
-            return bad("entry gap: expected index " + std::to_string(next) + ", found " +
-                       std::to_string(e->index));
-          }
-          // An entry at or below the last one replaces it and everything after it: raft
-          // overwrote an uncommitted suffix.
-          out->entries.resize(e->index - snap.index - 1);
-          out->entries.push_back(std::move(*e));
-          break;
-        }
-        case RecordType::kState: {
-          auto st = raft::decode_hard_state(rec.data);
-          if (!st.ok()) return bad(st.error().message());
-          out->state = *st;
-          break;
-        }
-        case RecordType::kSnapshot: {
-          WalSnapshot ws;
-          if (!decode_snapshot(rec.data, &ws)) return bad("bad snapshot record");
-          if (ws.index == snap.index) {
-            if (ws.term != snap.term) return bad("snapshot term mismatch");
-            found_snapshot = true;
-          }
-          break;
-        }
-      }
     }
     crc = d.crc;
     view->reset();  // The records point into it; none is used past here.

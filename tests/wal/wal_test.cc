@@ -9,6 +9,7 @@
 #include <random>
 
 #include "testutil/mem_dir.h"
+#include "util/crc32c.h"
 #include "wal/decoder.h"
 
 namespace arbor::wal {
@@ -310,6 +311,77 @@ TEST(WalDecoderTest, FramesReencodeToTheirBytes) {
   EXPECT_EQ(r.records.size(), 1u);
   EXPECT_EQ(r.end, DecodeResult::End::kTorn);
   EXPECT_EQ(r.end_offset, 16u);
+}
+
+// Appends a record chained on `crc` (updated) to `seg`.
+void AppendChained(std::string& seg, uint32_t& crc, RecordType type, std::string_view data) {
+  crc = data.empty() && type == RecordType::kCrc ? crc : util::crc32c_extend(crc, data.data(), data.size());
+  append_frame(seg, type, crc, data);
+}
+
+TEST(WalDecoderTest, TheVisitorSeesEachRecordInOrderAndCanStop) {
+  std::string seg;
+  uint32_t crc = 0;
+  AppendChained(seg, crc, RecordType::kCrc, {});
+  for (const char* p : {"one", "two", "three"}) AppendChained(seg, crc, RecordType::kMetadata, p);
+  std::vector<std::string> seen;
+  DecodeResult all = decode_segment(seg, 0, [&](const Record& r) {
+    seen.emplace_back(r.data);
+    return true;
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"", "one", "two", "three"}));
+  EXPECT_EQ(all.end, DecodeResult::End::kClean);
+  EXPECT_FALSE(all.stopped);
+  EXPECT_EQ(all.end_offset, seg.size());
+  EXPECT_TRUE(all.records.empty());  // The visiting form collects nothing.
+
+  uint64_t third_starts = 0;
+  int calls = 0;
+  DecodeResult part = decode_segment(seg, 0, [&](const Record& r) {
+    if (++calls < 3) return true;
+    third_starts = r.offset;
+    return false;
+  });
+  EXPECT_EQ(calls, 3);
+  EXPECT_TRUE(part.stopped);
+  EXPECT_GT(part.end_offset, third_starts);  // Just past the record it stopped at...
+  EXPECT_LT(part.end_offset, seg.size());    // ...and before the one it never read.
+}
+
+TEST(WalDecoderTest, ANonZeroByteAnywhereInALongZeroTailIsATornTail) {
+  std::string seg;
+  uint32_t crc = 0;
+  AppendChained(seg, crc, RecordType::kCrc, {});
+  AppendChained(seg, crc, RecordType::kMetadata, "m");
+  const size_t end = seg.size();
+  seg.append(5u << 20, '\0');  // What a preallocated segment holds after its last record.
+  EXPECT_EQ(decode_segment(seg, 0).end, DecodeResult::End::kClean);
+  for (size_t at : {end + 8, end + (1u << 20) + 3, seg.size() - 1}) {
+    std::string bad = seg;
+    bad[at] = 0x01;
+    DecodeResult r = decode_segment(bad, 0);
+    EXPECT_EQ(r.end, DecodeResult::End::kTorn) << at;
+    EXPECT_EQ(r.end_offset, end) << at;
+    EXPECT_EQ(r.reason, "non-zero bytes after the end of the log") << at;
+  }
+}
+
+TEST(WalDecoderTest, ASegmentWhoseFirstRecordIsNotItsHeaderRefusesToOpen) {
+  // A valid chain that starts with an entry: no header (the crc record a segment is created
+  // with, synced before it is named), so the file is damaged, not cut short.
+  std::string seg;
+  uint32_t crc = 0;
+  AppendChained(seg, crc, RecordType::kMetadata, "meta");
+  testutil::MemDir dir;
+  auto f = dir.open(segment_name(0, 0));
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE((*f)->write_at(0, seg).ok());
+  ASSERT_TRUE((*f)->sync().ok());
+  WalContents contents;
+  auto w = Wal::open(dir, {}, &contents);
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.error().code(), util::Status::Code::kCorruption);
+  EXPECT_NE(w.error().message().find("no segment header"), std::string::npos) << w.error().message();
 }
 
 }  // namespace
