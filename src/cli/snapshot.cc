@@ -72,12 +72,13 @@ bool newest_snapshot(util::Dir& dir, snap::LoadedSnapshot* out) {
   snap::Snapshotter snapshotter(dir);
   std::vector<std::string> names = snapshotter.names();
   for (auto it = names.rbegin(); it != names.rend(); ++it) {
-    std::string bytes;
-    if (!dir.read(*it, &bytes).ok()) continue;
-    auto parsed = snap::parse_snapshot(bytes);
+    auto view = dir.view(*it);
+    if (!view.ok()) continue;
+    auto parsed = snap::parse_snapshot((*view)->data());
     if (!parsed.ok()) continue;
     *out = std::move(*parsed);
     out->name = *it;
+    out->file = std::move(*view);
     return true;
   }
   return false;

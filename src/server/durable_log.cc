@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "util/cpu.h"
+#include "util/heap.h"
 #include "util/log.h"
 
 namespace arbor::server {
@@ -43,7 +44,7 @@ Result<std::unique_ptr<DurableLog>, util::Status> DurableLog::open(util::Dir& wa
   }
   // The newest snapshot that checks out (damaged ones are set aside), then the WAL after it.
   // Its position is known once the file checks out, so the WAL is read on a second thread while
-  // this one builds the store from the image (for 100k keys: ~30 ms beside ~100 ms).
+  // this one builds the store from the image (for 100k keys: ~9 ms beside ~25-45 ms).
   auto loaded = log->snapshotter_.load_newest();
   if (!loaded.ok() && loaded.error().code() != util::Status::Code::kNotFound) {
     return loaded.error();
@@ -55,6 +56,9 @@ Result<std::unique_ptr<DurableLog>, util::Status> DurableLog::open(util::Dir& wa
     w.emplace(wal::Wal::open(wal_dir, {out->snapshot.index, out->snapshot.term}, &contents,
                              wal_options));
   });
+  // The store takes 2.2-2.6 times its image in heap (store_bench's bytes-per-key report), all
+  // of it fresh memory: map it in one go rather than fault it in 4 KB at a time.
+  if (loaded.ok()) util::prefault_heap(loaded->data.size() * 3);
   Result<std::unique_ptr<store::Store>, util::Status> st =
       loaded.ok() ? store::Store::recover_from_string(loaded->data)
                   : Result<std::unique_ptr<store::Store>, util::Status>(

@@ -124,14 +124,14 @@ Result<LoadedSnapshot, util::Status> parse_snapshot(std::string_view bytes) {
   if (!d.ok() || !meta.ok()) return util::Status::corruption("bad metadata");
   LoadedSnapshot out;
   out.meta = *meta;
-  out.data.assign(d.raw(d.remaining()));
+  out.data = d.raw(d.remaining());
   return out;
 }
 
 Result<LoadedSnapshot, util::Status> Snapshotter::load_newest() {
   std::vector<std::string> all = names();
   for (auto it = all.rbegin(); it != all.rend(); ++it) {
-    auto view = dir_.view(*it);  // Mapped: the image is copied once, into the result.
+    auto view = dir_.view(*it);  // Mapped; the result keeps the mapping, the image is not copied.
     std::string why;
     if (!view.ok()) {
       why = view.error().to_string();
@@ -141,6 +141,7 @@ Result<LoadedSnapshot, util::Status> Snapshotter::load_newest() {
       why = "metadata does not match the file name";
     } else {
       parsed->name = *it;
+      parsed->file = std::move(*view);
       return std::move(*parsed);
     }
     LOG_WARN("snap", "snapshot %s/%s is damaged (%s); set aside as %s.broken", dir_.path().c_str(),

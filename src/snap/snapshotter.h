@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,8 +23,11 @@ namespace arbor::snap {
 
 struct LoadedSnapshot {
   raft::SnapshotMeta meta;
-  std::string data;  // The state machine image.
-  std::string name;  // The file it came from.
+  // The state machine image: a view into the bytes parse_snapshot() was given, or into `file`
+  // when load_newest() mapped it (a restart builds the store straight from the mapping).
+  std::string_view data;
+  std::string name;                     // The file it came from.
+  std::unique_ptr<util::FileView> file;  // Keeps `data` valid when set.
 };
 
 class Snapshotter {
@@ -61,6 +65,7 @@ std::string snapshot_name(uint64_t term, uint64_t index);
 
 // Checks a snapshot file's bytes (magic, version, CRC, metadata). Corruption saying what is
 // wrong otherwise; `name` is left empty.
+// `data` views into `bytes`, which must outlive the result.
 [[nodiscard]] Result<LoadedSnapshot, util::Status> parse_snapshot(std::string_view bytes);
 
 }  // namespace arbor::snap
