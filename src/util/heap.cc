@@ -34,6 +34,7 @@ void prefault_heap(size_t bytes) {
   size_t got = 0;
   for (int i = 0; i < 2 && got < bytes; ++i) {
     const size_t n = std::min(step, bytes - got);
+    // A little under `n`, so the request stays below the threshold the probe set.
     blocks[i] = std::malloc(n - std::min<size_t>(n / 2, 64u << 10));
     if (blocks[i] == nullptr) break;
     got += n;

@@ -19,6 +19,13 @@ struct Frame {
   uint64_t next = 0;  // Offset of the next frame.
 };
 
+// Is every byte of `s` zero? Comparing `s` with itself one byte on runs at memory speed: a
+// byte loop took ~55 ms over the 51 MB of zeros after the log in a fully cached segment, which
+// is what a restart reads when SEEK_HOLE reports the preallocated tail as data.
+bool all_zero(std::string_view s) {
+  return s.empty() || (s[0] == 0 && std::memcmp(s.data(), s.data() + 1, s.size() - 1) == 0);
+}
+
 // Parses the frame at `off` structurally (no checksum). An all-zero length word is reported
 // as ok with next == off (the end of written data in a preallocated segment).
 Frame parse_frame(std::string_view seg, uint64_t off) {
@@ -56,11 +63,9 @@ Frame parse_frame(std::string_view seg, uint64_t off) {
   f.crc = util::decode_fixed32(p + 1);
   f.data = std::string_view(p + kRecordHeaderBytes, len - kRecordHeaderBytes);
   f.next = off + kLengthWordBytes + len + pad;
-  for (uint64_t i = len; i < len + pad; ++i) {
-    if (p[i] != 0) {
-      f.why = "non-zero padding";
-      return f;
-    }
+  if (!all_zero(std::string_view(p + len, pad))) {
+    f.why = "non-zero padding";
+    return f;
   }
   const auto type = static_cast<uint8_t>(p[0]);
   if (type == 0 || type > kMaxRecordType) {
@@ -83,13 +88,6 @@ bool chains_from(std::string_view seg, uint64_t at, uint32_t base) {
   Frame f = parse_frame(seg, at);
   return f.ok && f.next > at && f.type != RecordType::kCrc &&
          util::crc32c_extend(base, f.data.data(), f.data.size()) == f.crc;
-}
-
-// Is every byte of `s` zero? Comparing `s` with itself one byte on runs at memory speed: a
-// byte loop took ~55 ms over the 51 MB of zeros after the log in a fully cached segment, which
-// is what a restart reads when SEEK_HOLE reports the preallocated tail as data.
-bool all_zero(std::string_view s) {
-  return s.empty() || (s[0] == 0 && std::memcmp(s.data(), s.data() + 1, s.size() - 1) == 0);
 }
 
 // Does a real record follow the bad frame at `bad_off` (whose predecessor left the running
